@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: install run test lint admin-password bench clean
+
+install: $(VENV)/.installed
+
+# Reinstalls only when pyproject.toml changes; a second run with nothing changed is instant.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e . --group dev
+	touch $@
+
+run: install
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py import_seeds
+	$(BIN)/python manage.py ensure_admin --url http://127.0.0.1:$(PORT)/admin/
+	@echo "Site: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+admin-password: install
+	$(BIN)/python manage.py ensure_admin --reset --url http://127.0.0.1:$(PORT)/admin/
+
+bench: install
+	$(BIN)/python bench/import_bench.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

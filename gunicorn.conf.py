@@ -1,0 +1,17 @@
+"""gunicorn settings: ``gunicorn -c gunicorn.conf.py newsroom.wsgi``.
+
+Everything can be overridden from the environment: PORT, HOST, WEB_CONCURRENCY (workers),
+GUNICORN_THREADS, GUNICORN_TIMEOUT.
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-"
+errorlog = "-"

@@ -1,0 +1,231 @@
+"""The seed parser: good files in all their real-world variety, and every kind of broken one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tracemalloc
+
+import pytest
+
+from articles.seeds import SeedError, content_hash, normalise_url, parse_seed
+
+from .factories import seed_text
+
+
+def parse(text: str | bytes, **kwargs):
+    return parse_seed(text.encode() if isinstance(text, str) else text, **kwargs)
+
+
+def rejects(text: str | bytes, message: str, **kwargs) -> str:
+    with pytest.raises(SeedError) as caught:
+        parse(text, **kwargs)
+    reason = str(caught.value)
+    assert message in reason
+    assert "\n" not in reason, "an error is one line"
+    return reason
+
+
+def test_real_seed_parses_every_field(real_seed):
+    record = parse_seed(real_seed.read_bytes())
+    assert record.title == (
+        "Minneapolis City Council votes to bar use of facial recognition technology"
+    )
+    assert record.url.startswith("https://kstp.com/minnesota-news/minneapolis-city-council")
+    assert record.published_at == dt.datetime(2021, 2, 12, 17, 21, tzinfo=dt.UTC)
+    assert record.provider.name == "KSTP" and record.provider.domain == "kstp.com"
+    assert record.topics == ("Computer Vision", "AI")
+    assert record.category == "news" and record.type == "article"
+    assert (record.quality, record.heat, record.published) == (57, 67, False)
+    assert record.amp_url.startswith("https://amp.kstp.com/")
+    assert record.cdn_amp_url.startswith("https://amp-kstp-com.cdn.ampproject.org/")
+    [image] = record.images
+    assert (image.width, image.height, image.is_cached) == (800, 450, True)
+    [related] = record.related
+    assert related.provider.name == "CBS Local" and related.provider.domain == "cbslocal.com"
+    assert related.quality == 39
+    assert related.published_at == dt.datetime(2021, 2, 12, 18, 26, tzinfo=dt.UTC)
+    assert record.secured.startswith("CpyS7kXpa0B5/CGQ") and record.secured.endswith(
+        ";1lgsi6tbCae2xbUgwTxfrA=="
+    )
+    assert record.extra == {}
+
+
+def test_crlf_bom_and_unicode_import_fine():
+    text = seed_text(title="Zürich: café naïve — 東京 🚀", excerpt="Ελλάδα\nΚύπρος")
+    record = parse(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    assert record.title == "Zürich: café naïve — 東京 🚀"
+    assert record.excerpt == "Ελλάδα\nΚύπρος"  # line breaks kept, without the \r
+
+
+def test_nulls_quoted_values_and_offsets_are_understood():
+    record = parse(
+        seed_text(
+            ampWebUrl="",
+            quality="57",
+            heat=12.0,
+            published="true",
+            publishedDateTime="2021-02-12T12:21:00.250-05:00",
+        ).replace("ampWebUrl: ''", "ampWebUrl: null")
+    )
+    assert record.amp_url == ""
+    assert (record.quality, record.heat, record.published) == (57, 12, True)
+    assert record.published_at == dt.datetime(2021, 2, 12, 17, 21, 0, 250000, tzinfo=dt.UTC)
+
+
+def test_unknown_fields_are_kept_verbatim():
+    record = parse(
+        seed_text(
+            locale="en-us",
+            tags=["a", "b"],
+            path="/x",
+            somethingNew={"nested": [1, 2], "when": dt.date(2021, 1, 2)},
+            provider={"name": "P", "domain": "p.com", "images": [{"url": "https://p.com/l.png"}]},
+            images=[{"url": "https://p.com/i.jpg", "width": 1, "height": 1, "caption": "c"}],
+        )
+    )
+    assert record.locale == "en-us"
+    assert record.extra == {
+        "tags": ["a", "b"],
+        "path": "/x",
+        "somethingNew": {"nested": [1, 2], "when": "2021-01-02"},
+        "provider": {"images": [{"url": "https://p.com/l.png"}]},
+    }
+    assert record.images[0].extra == {"caption": "c"}
+
+
+def test_body_is_kept():
+    record = parse(seed_text() + "\nFirst paragraph.\n\nSecond.\n")
+    assert record.body == "First paragraph.\n\nSecond."
+
+
+def test_identity_falls_back_to_web_url_and_is_normalised():
+    record = parse(seed_text(originalUrl=None, webUrl="HTTPS://Example.COM/Path?q=1#top"))
+    assert record.url == "https://example.com/Path?q=1"
+
+
+def test_normalise_url():
+    assert normalise_url("HTTP://User@Host.Example:8080/A#x") == "http://User@host.example:8080/A"
+    assert normalise_url("https://example.com") == "https://example.com/"
+
+
+def test_provider_without_domain_takes_the_story_host():
+    record = parse(seed_text(provider={"name": "Somebody"}, originalUrl="https://www.s.org/x"))
+    assert record.provider == ("Somebody", "s.org")
+
+
+def test_topics_are_deduplicated_case_insensitively():
+    record = parse(seed_text(topics=["AI", "ai", " Computer   Vision ", ""]))
+    assert record.topics == ("AI", "Computer Vision")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty file"),
+        (b"  \n\n", "empty file"),
+        (b"Just some text, no front matter.\n", "no front matter"),
+        (b"---\ntitle: x\noriginalUrl: https://x.com\n", "closing '---' line is missing"),
+        (b"---\n---\nbody\n", "front matter is empty"),
+        (b"---\n- a\n- b\n---\n", "front matter is a list, expected a mapping"),
+        (b"---\njust a string\n---\n", "front matter is a string"),
+        (b"---\ntitle: [unclosed\n---\n", "invalid YAML"),
+        (b"---\ntitle: a\n  bad: indent\n---\n", "invalid YAML"),
+        (b"\xff\xfe\x00t\x00i\x00", "not UTF-8"),
+        (b"---\ntitle: caf\xe9\n---\n", "not UTF-8: byte 0xe9 on line 2 cannot be decoded"),
+    ],
+)
+def test_broken_files_are_rejected(content, message):
+    rejects(content, message)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": None}, "title: missing"),
+        ({"title": "   "}, "title: missing"),
+        ({"title": ["a", "list"]}, "title: expected text, got a list"),
+        ({"title": True}, "title: expected text, got a boolean"),
+        ({"excerpt": {"a": 1}}, "excerpt: expected text, got a mapping"),
+        ({"originalUrl": None, "webUrl": None}, "originalUrl: missing"),
+        ({"originalUrl": "ftp://example.com/x"}, "originalUrl: not an http(s) URL"),
+        ({"originalUrl": "javascript:alert(1)"}, "originalUrl: not an http(s) URL"),
+        ({"originalUrl": "https:///nohost"}, "originalUrl: not an http(s) URL"),
+        ({"webUrl": "https://exa mple.com/"}, "webUrl: URL contains spaces"),
+        ({"ampWebUrl": ["https://x.com"]}, "ampWebUrl: expected a URL, got a list"),
+        ({"originalUrl": "https://x.com/" + "a" * 2100}, "originalUrl: URL longer than"),
+        ({"publishedDateTime": "yesterday"}, "publishedDateTime: not an ISO 8601 date"),
+        ({"publishedDateTime": 12}, "publishedDateTime: not a date"),
+        ({"publishedDateTime": "0001-01-01T00:00:00Z"}, "publishedDateTime: year 1 is out"),
+        ({"quality": "high"}, "quality: not a whole number: 'high'"),
+        ({"heat": 1.5}, "heat: not a whole number"),
+        ({"heat": True}, "heat: not a whole number"),
+        ({"quality": 10**12}, "quality: out of range"),
+        ({"published": "maybe"}, "published: expected true or false"),
+        ({"provider": ["a"]}, "provider: expected a mapping"),
+        ({"provider": {"name": "x", "domain": "a b/c"}}, "provider.domain: not a domain"),
+        ({"topics": "AI"}, "topics: expected a list, got a string"),
+        ({"topics": [{"a": 1}]}, "topics[0]: expected a topic name, got a mapping"),
+        ({"images": [{"width": 1}]}, "images[0].url: missing"),
+        ({"images": [{"url": "data:image/png;base64,AAA"}]}, "images[0].url: not an http(s)"),
+        ({"images": [{"url": "https://x.com/i.jpg", "width": "wide"}]}, "images[0].width"),
+        ({"images": [{"url": "https://x.com/i.jpg", "height": 0}]}, "images[0].height: out of"),
+        ({"related": [{"webUrl": "mailto:a@b.c"}]}, "related[0].webUrl: not an http(s)"),
+        ({"related": ["just a string"]}, "related[0]: expected a mapping"),
+        ({"related": [{"publishedDateTime": "soon"}]}, "related[0].publishedDateTime"),
+        ({"secured": ["x"]}, "secured: expected the sealed text"),
+    ],
+)
+def test_bad_fields_are_named(fields, message):
+    rejects(seed_text(**fields), message)
+
+
+def test_size_cap():
+    text = seed_text(excerpt="x" * 5000)
+    assert parse(text, max_bytes=10_000).excerpt
+    rejects(text, "over the 4,000-byte limit", max_bytes=4000)
+
+
+def test_language_tags_are_refused():
+    reason = rejects(
+        "---\ntitle: !!python/object/apply:os.system ['echo pwned']\n---\n", "is not allowed"
+    )
+    assert "!!python/object/apply:os.system" in reason and "line 2" in reason
+
+
+def test_custom_tags_are_refused():
+    rejects("---\ntitle: !secret x\n---\n", "invalid YAML")
+
+
+def test_alias_bomb_is_refused_without_exhausting_memory():
+    lines = ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    lines += ["title: boom", "originalUrl: https://x.com/", "---"]
+    tracemalloc.start()
+    try:
+        rejects("\n".join(lines), "expands far beyond the file's size")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024
+
+
+def test_self_referencing_alias_is_refused():
+    rejects("---\ntitle: x\noriginalUrl: https://x.com\nloop: &a [*a]\n---\n", "refers to itself")
+
+
+def test_deep_nesting_is_refused():
+    rejects("---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\n", "invalid YAML")
+
+
+def test_harmless_aliases_are_fine():
+    text = (
+        "---\ntitle: Anchored\noriginalUrl: https://x.com/a\n"
+        "p: &p {name: P, domain: p.com}\nprovider: *p\n---\n"
+    )
+    assert parse(text).provider == ("P", "p.com")
+
+
+def test_content_hash_changes_with_content():
+    assert content_hash(b"a") != content_hash(b"b")
+    assert content_hash(b"a") == content_hash(b"a")
