@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model, OuterRef, Subquery
+from django.db.models import Field, Model, OuterRef, Subquery
 from django.utils import timezone
 
 from .models import (

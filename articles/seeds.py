@@ -83,6 +83,7 @@ class SeedLoader(yaml.CSafeLoader):
     def ascend_resolver(self) -> None:
         pass
 
+
 ARTICLE_KEYS = frozenset(
     {
         "title", "excerpt", "category", "publishedDateTime", "updatedDateTime", "originalUrl",

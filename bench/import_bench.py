@@ -75,9 +75,7 @@ def fresh_database(tmp: Path, label: str) -> dict[str, str]:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         base, _, _ = url.rpartition("/")
-        subprocess.run(
-            ["psql", url, "-qc", "DROP DATABASE IF EXISTS newsroom_bench"], check=True
-        )
+        subprocess.run(["psql", url, "-qc", "DROP DATABASE IF EXISTS newsroom_bench"], check=True)
         subprocess.run(["psql", url, "-qc", "CREATE DATABASE newsroom_bench"], check=True)
         env["DATABASE_URL"] = f"{base}/newsroom_bench"
     else:
@@ -101,7 +99,8 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = corpus(args.files)
-    database = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    database = "PostgreSQL" if on_postgres else "SQLite"
     print(f"{args.files:,} files, {database}, {os.cpu_count()} cores, {args.repeat} rounds")
     base, first, again = [], [], []
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,9 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, username: str, reset: bool, url: str, **options: Any) -> None:
         users = get_user_model()
         if users.objects.filter(is_superuser=True).exists() and not reset:
-            self.stdout.write(
-                f"Admin: {url} (forgot the password? run: make admin-password)"
-            )
+            self.stdout.write(f"Admin: {url} (forgot the password? run: make admin-password)")
             return
         password = secrets.token_urlsafe(12)
         user, created = users.objects.get_or_create(
