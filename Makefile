@@ -24,8 +24,13 @@ run: install
 	@echo "Site: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	$(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
 
-test: install
+# Browser tests inject axe-core from npm; without npm (or Chromium) they are skipped locally.
+test: install $(if $(shell command -v npm),node_modules/.installed)
 	$(BIN)/pytest
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
 
 lint: install
 	$(BIN)/ruff check .
@@ -38,4 +43,4 @@ bench: install
 	$(BIN)/python bench/import_bench.py
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules
