@@ -34,6 +34,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Model, OuterRef, Subquery
 from django.utils import timezone
 
+from .cache import bump_after_commit
 from .models import (
     Article,
     ArticleImage,
@@ -402,6 +403,7 @@ def _upsert(
         changed.append(article)
         ids[record.url] = current.pk
     Article.objects.bulk_update(changed, SOURCE_FIELDS, batch_size=100)
+    bump_after_commit()  # readers see the batch as soon as it commits
     if changed:
         changed_ids = [a.pk for a in changed]
         ArticleTopic.objects.filter(article_id__in=changed_ids).delete()
