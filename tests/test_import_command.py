@@ -102,3 +102,19 @@ def test_exit_codes_from_the_shell(tmp_path):
     )
     usage = subprocess.run([*manage, "import_seeds", "/nope"], env=env, capture_output=True)
     assert usage.returncode == 2
+
+
+def test_progress_bar_redraws_one_line():
+    from articles.importer import ImportSummary
+    from articles.management.commands.import_seeds import _Progress
+    from django.core.management.base import OutputWrapper
+
+    stream = StringIO()
+    progress = _Progress(OutputWrapper(stream))
+    progress(ImportSummary(files=10, created=5, failed=1))
+    progress(ImportSummary(files=10, created=9, failed=1))
+    progress.clear()
+    text = stream.getvalue()
+    assert "\r[" + "#" * 18 + "-" * 12 + "] 6/10 files, 1 failed" in text
+    assert "10/10 files" in text and text.endswith("\r\033[K")
+    assert "\n" not in text
