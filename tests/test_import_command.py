@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.management.base import OutputWrapper
 
+from articles.importer import ImportSummary
+from articles.management.commands.import_seeds import _Progress
 from articles.models import Article
 
 from .factories import seed_text
@@ -105,10 +108,6 @@ def test_exit_codes_from_the_shell(tmp_path):
 
 
 def test_progress_bar_redraws_one_line():
-    from articles.importer import ImportSummary
-    from articles.management.commands.import_seeds import _Progress
-    from django.core.management.base import OutputWrapper
-
     stream = StringIO()
     progress = _Progress(OutputWrapper(stream))
     progress(ImportSummary(files=10, created=5, failed=1))
