@@ -14,7 +14,9 @@ from django.core.management.base import OutputWrapper
 from articles.importer import ImportSummary
 from articles.management.commands.import_seeds import _Progress
 from articles.models import Article
+from articles.seedgen import generate_corpus
 
+from .databases import MANAGE, project_env, subprocess_database
 from .factories import seed_text
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +119,35 @@ def test_progress_bar_redraws_one_line():
     assert "\r[" + "#" * 18 + "-" * 12 + "] 6/10 files, 1 failed" in text
     assert "10/10 files" in text and text.endswith("\r\033[K")
     assert "\n" not in text
+
+
+def test_two_imports_of_one_folder_at_once_agree(tmp_path):
+    """SQLite serialises the writers; on PostgreSQL the loser of a race retries its batch."""
+    list(generate_corpus(tmp_path / "corpus", 600))
+    with subprocess_database(tmp_path, "concurrent") as url:
+        env = project_env(url)
+        command = [*MANAGE, "import_seeds", str(tmp_path / "corpus"), "--workers", "1"]
+        runs = [
+            subprocess.Popen(
+                command,
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [run.communicate(timeout=300) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        created = sum(int(out.split(" created")[0].rsplit(" ", 1)[-1]) for out, _ in outputs)
+        assert created == 600
+        check = subprocess.run(
+            [*MANAGE, "import_seeds", str(tmp_path / "corpus")],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "0 created, 0 updated, 600 unchanged, 0 failed" in check.stdout
