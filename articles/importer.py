@@ -101,7 +101,7 @@ class _RunState:
 
     order: dict[str, int]
     now: Any
-    applied: dict[str, tuple[int, str]] = field(default_factory=dict)  # url -> (index, outcome)
+    applied: dict[str, str] = field(default_factory=dict)  # url -> "created" or "updated"
 
 
 ErrorHandler = Callable[[str, str], None]
@@ -321,7 +321,7 @@ def _write_batch(
     """Upsert one batch in one transaction, retrying if a concurrent import raced us."""
     for attempt in range(3):
         counts = ImportSummary()
-        applied = dict(state.applied)
+        applied: dict[str, str] = {}  # this batch's stories, kept if it commits
         try:
             with transaction.atomic():
                 _upsert(parsed, counts, applied, state, dry_run)
@@ -329,7 +329,7 @@ def _write_batch(
             if attempt == 2:
                 raise
             continue
-        state.applied = applied
+        state.applied.update(applied)
         for name in ("created", "updated", "unchanged", "duplicates"):
             setattr(summary, name, getattr(summary, name) + getattr(counts, name))
         return
@@ -338,7 +338,7 @@ def _write_batch(
 def _upsert(
     parsed: list[tuple[SeedFile, ArticleRecord]],
     counts: ImportSummary,
-    applied: dict[str, tuple[int, str]],
+    applied: dict[str, str],
     state: _RunState,
     dry_run: bool,
 ) -> None:
@@ -359,15 +359,15 @@ def _upsert(
     updates: list[tuple[SeedFile, ArticleRecord, Article]] = []
     for url, (seed, record) in latest.items():
         outcome = _classify(seed, existing.get(url), state)
-        earlier = applied.get(url)
+        earlier = state.applied.get(url)
         if earlier and outcome != "duplicates":
             # An earlier file of this run wrote this story; this later one replaces it.
-            _recount(counts, earlier[1], -1)
+            _recount(counts, earlier, -1)
             counts.duplicates += 1
-            outcome = "created" if earlier[1] == "created" else "updated"
+            outcome = earlier
         _recount(counts, outcome, +1)
         if outcome in ("created", "updated"):
-            applied[url] = (seed.index, outcome)
+            applied[url] = outcome
             if url in existing:
                 updates.append((seed, record, existing[url]))
             else:
