@@ -1,66 +1,200 @@
-"""Public pages. Every list and page starts from ``Article.objects.published()``."""
+"""Public pages. Every list and page starts from ``Article.objects.published()`` (see
+``articles.public``); staff may also open unpublished stories, as a preview nobody caches.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
+from django.views.generic import DetailView, TemplateView
 
+from . import public
 from .models import Article, Category, Provider, Topic
+from .pagination import Cursor, keyset_page
+
+PAGE_SIZE = 20
 
 
-class PublishedArticlesMixin:
-    """The published stories, with what a list item shows fetched up front."""
+class ReaderMixin:
+    """What every public page shares: the published stories, its canonical address and the
+    feeds it announces."""
 
-    def published_articles(self) -> QuerySet[Article]:
-        return Article.objects.published().select_related("provider", "category")
+    request: HttpRequest
+    feed_route = "home"  # the routes "articles:<feed_route>-rss" and "-atom"
+    section = ""  # the navigation entry this page belongs to
+
+    def published_articles(self) -> Any:
+        return public.story_list()
+
+    def feed_args(self) -> list[str]:
+        return []
+
+    def feed_title(self) -> str:
+        return "Newsroom: latest stories"
+
+    def canonical_path(self) -> str:
+        return self.request.path
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        args = self.feed_args()
+        context["canonical_url"] = self.request.build_absolute_uri(self.canonical_path())
+        context["section"] = self.section
+        context["feeds"] = {
+            "title": self.feed_title(),
+            **{
+                kind: reverse(f"articles:{self.feed_route}-{kind}", args=args)
+                for kind in ("rss", "atom")
+            },
+        }
+        return context
 
 
-class ArticleListView(PublishedArticlesMixin, ListView):
+class StoryListView(ReaderMixin, TemplateView):
+    """Newest stories first, a page at a time; "older" and "newer" links carry a cursor."""
+
     template_name = "articles/article_list.html"
-    context_object_name = "articles"
-    paginate_by = 20
+    page_size = PAGE_SIZE
 
-    def get_queryset(self) -> QuerySet[Article]:
-        return self.published_articles()
+    def cursor(self, name: str) -> Cursor | None:
+        raw = self.request.GET.get(name)
+        if raw is None:
+            return None
+        try:
+            return Cursor.parse(raw)
+        except ValueError as error:
+            raise Http404("No such page") from error
 
+    def canonical_path(self) -> str:
+        kept = {
+            name: self.request.GET[name] for name in ("before", "after") if name in self.request.GET
+        }
+        return self.request.path + (f"?{urlencode(kept)}" if kept else "")
 
-class _FilteredListView(ArticleListView):
-    """A list of published stories under one topic, category or provider."""
-
-    model_class: type[Topic | Category | Provider]
-    lookup = "slug"  # the URL argument and the field it names
-    article_field: str  # the Article field that points at it
-
-    def get_queryset(self) -> QuerySet[Article]:
-        self.term = get_object_or_404(self.model_class, **{self.lookup: self.kwargs[self.lookup]})
-        return self.published_articles().filter(**{self.article_field: self.term})
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(term=self.term, **kwargs)
-
-
-class TopicView(_FilteredListView):
-    model_class = Topic
-    article_field = "topics"
-
-
-class CategoryView(_FilteredListView):
-    model_class = Category
-    article_field = "category"
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        before, after = self.cursor("before"), self.cursor("after")
+        page = keyset_page(self.published_articles(), self.page_size, before=before, after=after)
+        return super().get_context_data(
+            articles=page.articles,
+            older=page.older,
+            newer=page.newer,
+            first_page=before is None and after is None,
+            **kwargs,
+        )
 
 
-class ProviderView(_FilteredListView):
-    model_class = Provider
+class HomeView(StoryListView):
+    section = "latest"
+
+
+class TopView(ReaderMixin, TemplateView):
+    """The newest stories ranked by the source's heat and quality."""
+
+    template_name = "articles/top.html"
+    section = "top"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        stories = list(public.top_stories(PAGE_SIZE))
+        return super().get_context_data(articles=stories, window=public.TOP_WINDOW, **kwargs)
+
+
+class TermStoryListView(StoryListView):
+    """The stories of one topic, category or provider; 404 when it has none published."""
+
+    template_name = "articles/term_list.html"
+    model: type[public.Term]
+    lookup = "slug"  # the URL argument and the model field it names
+    label: str
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.term = get_object_or_404(
+            public.browsable(self.model), **{self.lookup: kwargs[self.lookup]}
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def published_articles(self) -> Any:
+        return public.story_list(public.stories_under(self.term))
+
+    def feed_args(self) -> list[str]:
+        return [getattr(self.term, self.lookup)]
+
+    def feed_title(self) -> str:
+        return f"Newsroom: {self.term}"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(term=self.term, label=self.label, **kwargs)
+
+
+class TopicView(TermStoryListView):
+    model = Topic
+    label = "Topic"
+    section = "topics"
+    feed_route = "topic"
+
+
+class CategoryView(TermStoryListView):
+    model = Category
+    label = "Category"
+    section = "topics"
+    feed_route = "category"
+
+
+class ProviderView(TermStoryListView):
+    model = Provider
     lookup = "domain"
-    article_field = "provider"
+    label = "Provider"
+    section = "providers"
+    feed_route = "provider"
 
 
-class ArticleDetailView(PublishedArticlesMixin, DetailView):
+class TopicIndexView(ReaderMixin, TemplateView):
+    template_name = "articles/topic_index.html"
+    section = "topics"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            topics=public.browsable(Topic).only("name", "slug"),
+            categories=public.browsable(Category).only("name", "slug"),
+            **kwargs,
+        )
+
+
+class ProviderIndexView(ReaderMixin, TemplateView):
+    template_name = "articles/provider_index.html"
+    section = "providers"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(providers=public.browsable(Provider), **kwargs)
+
+
+class ArticleDetailView(ReaderMixin, DetailView):
+    """One story. Staff also see unpublished ones, under a banner and with no-cache headers."""
+
     template_name = "articles/article_detail.html"
     context_object_name = "article"
+    object: Article
 
-    def get_queryset(self) -> QuerySet[Article]:
-        if self.request.user.is_staff:
-            return Article.objects.select_related("provider", "category")
-        return self.published_articles()
+    def get_queryset(self) -> Any:
+        return public.story_page(preview=self.request.user.is_staff)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        if kwargs["slug"] != self.object.slug:
+            return HttpResponsePermanentRedirect(self.object.get_absolute_url())
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        if not self.object.is_public:
+            patch_cache_control(response, private=True, no_cache=True, no_store=True, max_age=0)
+        return response
+
+    def canonical_path(self) -> str:
+        return self.object.get_absolute_url()
+
+
+class RobotsView(TemplateView):
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"

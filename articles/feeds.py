@@ -1,0 +1,117 @@
+"""RSS 2.0 and Atom feeds of the newest published stories: all of them, or one topic's,
+category's or provider's. Built on Django's syndication framework."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from . import public
+from .models import Article, Category, Provider, Topic
+
+FEED_SIZE = 30
+SITE_NAME = "Newsroom"
+
+
+class LatestFeed(Feed):
+    """The home page as a feed. Two queries: the stories and their topics."""
+
+    title = f"{SITE_NAME}: latest stories"
+
+    def description(self, obj: public.Term | None = None) -> str:
+        return "The newest stories, gathered from publishers across the web."
+
+    def link(self) -> str:
+        return reverse("articles:home")
+
+    def stories(self, obj: public.Term | None) -> QuerySet[Article]:
+        return public.story_list()
+
+    def items(self, obj: public.Term | None = None) -> list[Article]:
+        return list(self.stories(obj).order_by("-published_at", "-pk")[:FEED_SIZE])
+
+    def item_title(self, item: Article) -> str:
+        return item.title
+
+    def item_description(self, item: Article) -> str:
+        return item.excerpt
+
+    def item_pubdate(self, item: Article) -> dt.datetime:
+        return item.published_at
+
+    def item_updateddate(self, item: Article) -> dt.datetime:
+        return item.source_updated_at or item.published_at
+
+    def item_author_name(self, item: Article) -> str | None:
+        return item.provider.name if item.provider else None
+
+    def item_categories(self, item: Article) -> list[str]:
+        return [topic.name for topic in item.topics.all()]
+
+
+class TermFeed(LatestFeed):
+    """The stories of one topic, category or provider (404 when none is published)."""
+
+    model: type[public.Term]
+    lookup = "slug"
+    label: str
+
+    def get_object(self, request, **kwargs: str) -> public.Term:
+        return get_object_or_404(public.browsable(self.model), **{self.lookup: kwargs[self.lookup]})
+
+    def title(self, obj: public.Term) -> str:
+        return f"{SITE_NAME}: {obj}"
+
+    def description(self, obj: public.Term | None = None) -> str:
+        return f"The newest stories under {self.label} {obj}."
+
+    def link(self, obj: public.Term) -> str:
+        return obj.get_absolute_url()
+
+    def stories(self, obj: public.Term | None) -> QuerySet[Article]:
+        assert obj is not None
+        return public.story_list(public.stories_under(obj))
+
+
+class TopicFeed(TermFeed):
+    model = Topic
+    label = "topic"
+
+
+class CategoryFeed(TermFeed):
+    model = Category
+    label = "category"
+
+
+class ProviderFeed(TermFeed):
+    model = Provider
+    lookup = "domain"
+    label = "provider"
+
+
+class AtomMixin:
+    feed_type = Atom1Feed
+
+    def subtitle(self, obj: public.Term | None = None) -> str:
+        return self.description(obj)  # type: ignore[attr-defined]
+
+
+class LatestAtomFeed(AtomMixin, LatestFeed):
+    pass
+
+
+class TopicAtomFeed(AtomMixin, TopicFeed):
+    pass
+
+
+class CategoryAtomFeed(AtomMixin, CategoryFeed):
+    pass
+
+
+class ProviderAtomFeed(AtomMixin, ProviderFeed):
+    pass

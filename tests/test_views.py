@@ -1,0 +1,422 @@
+"""The public pages: what readers and staff see, query budgets, pagination, escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import public
+from articles.models import Article, ArticleImage, Category, Provider, RelatedLink, Topic
+from articles.pagination import Cursor
+
+from .factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Public pages are cached between requests; every test starts from an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def staff_client(django_user_model) -> Client:
+    client = Client()
+    client.force_login(django_user_model.objects.create_user("desk", is_staff=True))
+    return client
+
+
+def story(title: str, *, minutes_ago: int = 0, **fields) -> Article:
+    fields.setdefault("published", True)
+    return make_article(title=title, published_at=NOW - dt.timedelta(minutes=minutes_ago), **fields)
+
+
+def with_image(article: Article, **fields) -> ArticleImage:
+    values = {"url": f"https://img.example.com/{article.pk}.jpg", "width": 640, "height": 360}
+    return ArticleImage.objects.create(article=article, position=0, **{**values, **fields})
+
+
+def links(html: str) -> list[str]:
+    return re.findall(r'href="([^"]*)"', html)
+
+
+# --- Home -------------------------------------------------------------------------------
+
+
+def test_home_lists_published_stories_newest_first_and_nothing_else(client):
+    story("Older news", minutes_ago=10)
+    story("Fresh news", minutes_ago=1)
+    story("Secret draft", published=False)
+    html = client.get("/").content.decode()
+    assert html.index("Fresh news") < html.index("Older news")
+    assert "Secret draft" not in html
+
+
+def test_home_items_show_provider_date_excerpt_image_and_topics(client):
+    article = story("A story", excerpt="What happened.", topics=["Climate"])
+    with_image(article, title="Flooded street")
+    html = client.get("/").content.decode()
+    assert "Example News" in html
+    assert f'datetime="{article.published_at.isoformat()}"' in html
+    assert "What happened." in html
+    assert 'src="https://img.example.com/' in html and 'alt="Flooded street"' in html
+    assert 'width="640" height="360"' in html and 'loading="lazy"' in html
+    assert reverse("articles:topic", args=["climate"]) in links(html)
+    assert article.get_absolute_url() in links(html)
+
+
+def test_empty_site_explains_itself_and_points_staff_to_the_admin(client):
+    story("Not yet", published=False)
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Nothing is published yet" in html
+    assert reverse("admin:index") in links(html)
+    assert "Not yet" not in html
+
+
+@pytest.mark.parametrize("count", [3, 25])
+def test_home_runs_the_same_few_queries_whatever_the_page_holds(
+    client, django_assert_num_queries, count
+):
+    for n in range(count):
+        with_image(story(f"Story {n}", minutes_ago=n, topics=["AI", f"T{n}"]))
+    # content version (cache middleware) + stories with provider, category and lead image
+    # joined + their topics
+    with django_assert_num_queries(3):
+        assert client.get("/").status_code == 200
+
+
+def test_older_and_newer_links_walk_the_whole_list_by_cursor(client):
+    for n in range(45):
+        story(f"Numbered story {n:02d}.", minutes_ago=n)
+    seen: list[str] = []
+    url = "/"
+    while url:
+        html = client.get(url).content.decode()
+        seen += re.findall(r"Numbered story (\d\d)\.", html)
+        older = re.search(r'rel="next" href="([^"]+)"', html)
+        url = "/" + older[1].replace("&amp;", "&") if older else ""
+    assert seen == [f"{n:02d}" for n in range(45)]
+    # From the last page, "newer" goes back up one page.
+    newer = re.search(r'rel="prev" href="([^"]+)"', html)
+    html = client.get("/" + newer[1]).content.decode()
+    assert re.findall(r"Numbered story (\d\d)\.", html) == [f"{n:02d}" for n in range(20, 40)]
+
+
+def test_a_page_deep_in_the_list_costs_what_the_first_costs(client, django_assert_num_queries):
+    articles = [story(f"S{n}", minutes_ago=n) for n in range(30)]
+    cursor = Cursor.of(articles[25])
+    with django_assert_num_queries(3):
+        html = client.get(f"/?before={cursor}").content.decode()
+    assert "S26" in html and "S25" not in html
+
+
+def test_stories_with_the_same_date_are_neither_skipped_nor_repeated(client):
+    same = NOW - dt.timedelta(hours=1)
+    for n in range(25):
+        make_article(title=f"Tied story {n:02d}.", published_at=same, published=True)
+    first = client.get("/").content.decode()
+    older = re.search(r'rel="next" href="\?before=([^"]+)"', first)[1]
+    second = client.get(f"/?before={older}").content.decode()
+    titles = re.findall(r"Tied story (\d\d)\.", first) + re.findall(r"Tied story (\d\d)\.", second)
+    assert sorted(titles) == [f"{n:02d}" for n in range(25)]
+
+
+@pytest.mark.parametrize("cursor", ["yesterday", "1_", "99999999999999999999_1", "1_2_3"])
+def test_a_malformed_cursor_is_not_found(client, cursor):
+    assert client.get("/", {"before": cursor}).status_code == 404
+
+
+def test_list_queries_use_the_published_index_on_sqlite(settings):
+    if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        pytest.skip("SQLite query plan")
+    cursor = Cursor(NOW, 10)
+    first = public.story_list().order_by("-published_at", "-pk")[:21].explain()
+    deep = (
+        public.story_list()
+        .filter(published_at__lte=cursor.published_at)
+        .order_by("-published_at", "-pk")[:21]
+        .explain()
+    )
+    assert "USING INDEX article_pub_latest" in first and "TEMP B-TREE" not in first
+    assert "USING INDEX article_pub_latest (published_at<?)" in deep
+
+
+# --- Top ---------------------------------------------------------------------------------
+
+
+def test_top_ranks_recent_published_stories_by_heat_and_quality(client, django_assert_num_queries):
+    story("Lukewarm", heat=10, quality=10)
+    story("Hot", heat=90, quality=80, minutes_ago=5)
+    story("Unscored", minutes_ago=2)
+    story("Hidden scorcher", heat=100, quality=100, published=False)
+    with django_assert_num_queries(3):
+        html = client.get(reverse("articles:top")).content.decode()
+    assert html.index("Hot") < html.index("Lukewarm") < html.index("Unscored")
+    assert "Hidden scorcher" not in html
+
+
+# --- Topic, category and provider pages ------------------------------------------------------
+
+
+def test_topic_page_lists_its_published_stories_with_feeds(client, django_assert_num_queries):
+    story("On topic", topics=["Climate"])
+    story("Off topic", topics=["Sports"])
+    story("Draft on topic", topics=["Climate"], published=False)
+    # content version + topic + stories + their topics
+    with django_assert_num_queries(4):
+        response = client.get("/topics/climate/")
+    html = response.content.decode()
+    assert "On topic" in html and "Off topic" not in html and "Draft on topic" not in html
+    assert '<link rel="alternate" type="application/rss+xml"' in html
+    assert "/topics/climate/rss/" in html and "/topics/climate/atom/" in html
+
+
+def test_category_and_provider_pages_list_their_stories(client, django_assert_num_queries):
+    news = Category.objects.create(name="News", slug="news")
+    other = Provider.objects.create(name="Other Paper", domain="other.example")
+    story("Category story", category=news)
+    story("Provider story", provider=other)
+    with django_assert_num_queries(4):
+        category_html = client.get("/categories/news/").content.decode()
+    with django_assert_num_queries(4):
+        provider_html = client.get("/providers/other.example/").content.decode()
+    assert "Category story" in category_html and "Provider story" not in category_html
+    assert "Provider story" in provider_html and "Category story" not in provider_html
+    assert "other.example" in provider_html
+
+
+def test_topic_with_only_unpublished_stories_is_not_found(client):
+    story("Draft", topics=["Secret Merger"], published=False)
+    assert client.get("/topics/secret-merger/").status_code == 404
+    assert client.get("/topics/no-such-topic/").status_code == 404
+
+
+def test_topic_list_query_reads_the_topic_index_on_sqlite(settings):
+    if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        pytest.skip("SQLite query plan")
+    topic = Topic.objects.create(name="AI", slug="ai")
+    plan = public.story_list(public.stories_under(topic)).order_by("-published_at")[:21].explain()
+    assert "USING COVERING INDEX article_topic_by_topic (topic_id=?)" in plan
+    provider = Provider.objects.create(name="P", domain="p.example")
+    plan = public.story_list(public.stories_under(provider))[:21].explain()
+    assert "USING INDEX article_pub_provider (provider_id=?)" in plan
+    category = Category.objects.create(name="C", slug="c")
+    plan = public.story_list(public.stories_under(category))[:21].explain()
+    assert "USING INDEX article_pub_category (category_id=?)" in plan
+
+
+def test_browse_pages_list_only_terms_with_published_stories(client):
+    story(
+        "Seen", topics=["Visible Topic"], category=Category.objects.create(name="World", slug="w")
+    )
+    hidden = Provider.objects.create(name="Hidden Press", domain="hidden.example")
+    story("Unseen", topics=["Hidden Topic"], provider=hidden, published=False)
+    topics = client.get(reverse("articles:topics")).content.decode()
+    providers = client.get(reverse("articles:providers")).content.decode()
+    assert "Visible Topic" in topics and "World" in topics and "Hidden Topic" not in topics
+    assert "Example News" in providers and "Hidden Press" not in providers
+
+
+# --- Article page --------------------------------------------------------------------------
+
+
+def full_story(**fields) -> Article:
+    category = Category.objects.create(name="Science", slug="science")
+    article = story(
+        "Council votes on cameras",
+        excerpt="The council approved it.",
+        body="First paragraph.\n\nSecond paragraph.",
+        original_url="https://kstp.com/story/1",
+        web_url="https://kstp.com/story/1",
+        amp_url="https://amp.kstp.com/story/1",
+        cdn_amp_url="https://amp-kstp-com.cdn.ampproject.org/c/s/amp.kstp.com/story/1",
+        category=category,
+        topics=["AI", "Privacy"],
+        **fields,
+    )
+    with_image(article, width=800, height=450, attribution="Photo: A. Jokich")
+    return article
+
+
+def test_article_page_shows_the_story_and_links_to_the_source(client, django_assert_num_queries):
+    article = full_story()
+    # content version + story (provider, category, lead image joined) + topics + related
+    with django_assert_num_queries(4):
+        response = client.get(article.get_absolute_url())
+    html = response.content.decode()
+    assert "<h1>Council votes on cameras</h1>" in html
+    assert "<p>First paragraph.</p>" in html and "<p>Second paragraph.</p>" in html
+    assert f'<time datetime="{article.published_at.isoformat()}">' in html
+    assert 'width="800" height="450" loading="lazy"' in html
+    assert 'Example News</a> <span class="muted">(example.com)</span>' in html
+    hrefs = links(html)
+    assert "Read the full story at Example News" in html
+    assert hrefs.index("https://kstp.com/story/1") < hrefs.index("https://amp.kstp.com/story/1")
+    assert not any("cdn.ampproject.org" in href for href in hrefs)
+    for url in [
+        "/categories/science/",
+        "/topics/ai/",
+        "/topics/privacy/",
+        "/providers/example.com/",
+    ]:
+        assert url in hrefs
+
+
+def test_article_page_carries_seo_metadata(client):
+    article = full_story()
+    html = client.get(article.get_absolute_url()).content.decode()
+    canonical = f"http://testserver{article.get_absolute_url()}"
+    assert f'<link rel="canonical" href="{canonical}">' in html
+    assert '<meta name="description" content="The council approved it.">' in html
+    assert '<meta property="og:title" content="Council votes on cameras">' in html
+    assert '<meta property="og:image" content="https://img.example.com/' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+    data = ld_json(html)
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == "Council votes on cameras"
+    assert data["publisher"]["name"] == "Example News"
+    assert data["isBasedOn"] == "https://kstp.com/story/1"
+    assert data["image"] == [f"https://img.example.com/{article.pk}.jpg"]
+    assert data["datePublished"].startswith(article.published_at.strftime("%Y-%m-%dT%H:%M"))
+
+
+def ld_json(html: str) -> dict:
+    import json
+
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return json.loads(block[1])
+
+
+def test_related_coverage_links_to_our_page_only_when_the_story_is_published(client):
+    article = full_story()
+    ours = story("Our copy", minutes_ago=30)
+    draft = story("Draft copy", published=False)
+    cbs = Provider.objects.create(name="CBS Local", domain="cbslocal.com")
+    for position, (title, target, url) in enumerate(
+        [
+            ("Held and published", ours, "https://a.example/1"),
+            ("Held but unpublished", draft, "https://b.example/2"),
+            ("Only at the source", None, "https://c.example/3"),
+            ("Hostile link", None, "javascript:alert(1)"),
+        ]
+    ):
+        RelatedLink.objects.create(
+            article=article, position=position, title=title, url=url, web_url=url,
+            target=target, provider=cbs, published_at=NOW,
+        )  # fmt: skip
+    html = client.get(article.get_absolute_url()).content.decode()
+    hrefs = links(html)
+    assert ours.get_absolute_url() in hrefs
+    assert draft.get_absolute_url() not in hrefs and "https://b.example/2" in hrefs
+    assert "https://c.example/3" in hrefs
+    assert "Hostile link" in html and not any(h.startswith("javascript") for h in hrefs)
+    assert html.count("CBS Local") == 4
+
+
+def test_unpublished_story_is_not_found_for_readers(client):
+    article = story("Embargoed", published=False)
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_staff_preview_unpublished_story_with_banner_and_no_cache(staff_client):
+    article = story("Embargoed", published=False)
+    response = staff_client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert "Not published" in response.content.decode()
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-cache", "no-store"} <= cache_control
+    assert '<meta name="robots" content="noindex, nofollow">' in response.content.decode()
+
+
+def test_staff_see_published_story_without_banner(staff_client):
+    article = story("Live")
+    html = staff_client.get(article.get_absolute_url()).content.decode()
+    assert "Not published" not in html
+
+
+def test_wrong_slug_redirects_permanently_to_the_canonical_address(client):
+    article = story("Right title")
+    response = client.get(reverse("articles:detail", args=[article.pk, "wrong-title"]))
+    assert response.status_code == 301
+    assert response["Location"] == article.get_absolute_url()
+
+
+def test_wrong_slug_of_unpublished_story_is_not_found(client):
+    article = story("Hidden", published=False)
+    assert client.get(reverse("articles:detail", args=[article.pk, "x"])).status_code == 404
+
+
+# --- Escaping and unsafe URLs ----------------------------------------------------------------
+
+
+def test_hostile_text_from_seed_files_is_escaped_everywhere(client):
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    article = story(
+        hostile, excerpt=hostile, body=hostile, topics=["<i onclick=alert(1)>tag"],
+        provider=Provider.objects.create(name=hostile, domain="evil.example"),
+    )  # fmt: skip
+    for url in ["/", article.get_absolute_url(), "/providers/evil.example/"]:
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html and "<i onclick" not in html
+        assert "&lt;script&gt;" in html
+    data = ld_json(client.get(article.get_absolute_url()).content.decode())
+    assert data["headline"] == hostile[:110]
+
+
+def test_non_http_urls_never_become_links_or_images(client):
+    article = story(
+        "Odd links",
+        original_url="javascript:alert(1)",
+        web_url="data:text/html,hi",
+        amp_url="ftp://amp.example/1",
+    )
+    with_image(article, url="javascript:alert(2)")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "javascript:" not in html and "data:text" not in html and "ftp://" not in html
+    assert "Read the full story" not in html
+
+
+# --- Error pages and robots ------------------------------------------------------------------
+
+
+def test_custom_404_page(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_custom_500_page_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    assert "Something went wrong" in render_to_string("500.html")
+
+
+def test_robots_txt_points_at_the_sitemaps(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in text
+    assert "Sitemap: http://testserver/news-sitemap.xml" in text
+    assert "Disallow: /admin/" in text
+
+
+def test_every_page_has_title_description_and_canonical(client):
+    article = story("Everywhere", topics=["AI"])
+    for url in ["/", "/top/", "/topics/", "/providers/", "/topics/ai/", article.get_absolute_url()]:
+        html = client.get(url).content.decode()
+        assert re.search(r"<title>[^<]+</title>", html), url
+        assert re.search(r'<meta name="description" content="[^"]+">', html), url
+        assert '<link rel="canonical" href="http://testserver/' in html, url
