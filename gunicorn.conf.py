@@ -1,17 +1,37 @@
-"""gunicorn settings: ``gunicorn -c gunicorn.conf.py newsroom.wsgi``.
+"""gunicorn settings: ``gunicorn -c gunicorn.conf.py newsroom.wsgi`` (what ``make run`` runs).
 
-Everything can be overridden from the environment: PORT, HOST, WEB_CONCURRENCY (workers),
-GUNICORN_THREADS, GUNICORN_TIMEOUT.
+Sized from the CPU count; every value can be overridden from the environment:
+
+- ``HOST`` / ``PORT``: where to listen (default 127.0.0.1:8000; ``HOST=0.0.0.0`` behind a
+  load balancer);
+- ``WEB_CONCURRENCY``: worker processes (default 2 per core + 1);
+- ``GUNICORN_THREADS``: threads per worker (default 2 per core), so a worker waiting on the
+  database or Redis still answers other requests;
+- ``GUNICORN_TIMEOUT``: seconds before a stuck worker is restarted (default 30);
+- ``FORWARDED_ALLOW_IPS``: proxies trusted for X-Forwarded-* (default 127.0.0.1).
+
+Each worker keeps its own local-memory cache; that is safe because the content version that
+keys cached pages lives in the database (see docs/DEPLOY.md).
 """
 
 import multiprocessing
 import os
 
+cores = multiprocessing.cpu_count()
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+workers = int(os.environ.get("WEB_CONCURRENCY", cores * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", cores * 2))
+worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-accesslog = "-"
+# Restart each worker now and then, staggered, so a slow leak can never grow without bound.
+max_requests = 5000
+max_requests_jitter = 500
+# Heartbeat files in memory: a slow disk must not make gunicorn think a worker is stuck.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"  # access log on stdout, errors on stderr: the process manager collects both
 errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

@@ -18,6 +18,17 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the page cache must not carry one test's pages
+    into the next (the content version starts again when a test's rows are rolled back)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def real_seed() -> Path:
     return REAL_SEED

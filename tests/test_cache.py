@@ -18,13 +18,6 @@ from tests.factories import make_article
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def staff_client(django_user_model):
     user = django_user_model.objects.create_user("desk", password="x", is_staff=True)
