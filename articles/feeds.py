@@ -33,7 +33,10 @@ class LatestFeed(Feed):
         return public.story_list()
 
     def items(self, obj: public.Term | None = None) -> list[Article]:
-        return list(self.stories(obj).order_by("-published_at", "-pk")[:FEED_SIZE])
+        return public.present(self.stories(obj).order_by("-published_at", "-pk")[:FEED_SIZE])
+
+    def item_link(self, item: Article) -> str:
+        return item.page_url
 
     def item_title(self, item: Article) -> str:
         return item.title
@@ -51,7 +54,7 @@ class LatestFeed(Feed):
         return item.provider.name if item.provider else None
 
     def item_categories(self, item: Article) -> list[str]:
-        return [topic.name for topic in item.topics.all()]
+        return [topic.name for topic in item.topic_links]
 
 
 class TermFeed(LatestFeed):

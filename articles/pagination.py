@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from .models import Article
 
@@ -61,36 +61,39 @@ def keyset_page(
     *,
     before: Cursor | None = None,
     after: Cursor | None = None,
+    load: QuerySet[Article] | None = None,
 ) -> KeysetPage:
     """One page of ``queryset`` newest first: the ``size`` stories just older than ``before``
     (or just newer than ``after``; the first page when neither is given).
 
-    Runs one query for the rows (plus the queryset's prefetches), whatever the depth.
+    The page's ids are picked from ``queryset`` (the filter alone), then its rows are read with
+    ``load`` (the columns and joins a page shows): one query whatever the depth, and the
+    joins run for the page's rows only, not for every row a topic's sort has to look at.
     """
+    order = ("published_at", "pk") if after is not None else ("-published_at", "-pk")
     if after is not None:
-        # Walk up from the cursor, then turn the rows back to newest first.
-        rows = list(
-            queryset.filter(published_at__gte=after.published_at)
-            .filter(Q(published_at__gt=after.published_at) | Q(pk__gt=after.pk))
-            .order_by("published_at", "pk")[: size + 1]
+        queryset = queryset.filter(published_at__gte=after.published_at).filter(
+            Q(published_at__gt=after.published_at) | Q(pk__gt=after.pk)
         )
-        more_newer = len(rows) > size
-        rows = rows[:size][::-1]
-        return KeysetPage(
-            articles=rows,
-            older=Cursor.of(rows[-1]) if rows else None,
-            newer=Cursor.of(rows[0]) if rows and more_newer else None,
-        )
-    if before is not None:
+    elif before is not None:
         # The bare upper bound on the date lets the index range scan start at the cursor.
         queryset = queryset.filter(published_at__lte=before.published_at).filter(
             Q(published_at__lt=before.published_at) | Q(pk__lt=before.pk)
         )
-    rows = list(queryset.order_by("-published_at", "-pk")[: size + 1])
-    more_older = len(rows) > size
+    ids = queryset.order_by(*order).values("pk")[: size + 1]
+    load = queryset.model.objects.all() if load is None else load
+    rows = list(load.filter(pk__in=Subquery(ids)).order_by(*order))
+    more = len(rows) > size
     rows = rows[:size]
+    if after is not None:
+        rows.reverse()  # walked up from the cursor: back to newest first
+        return KeysetPage(
+            articles=rows,
+            older=Cursor.of(rows[-1]) if rows else None,
+            newer=Cursor.of(rows[0]) if rows and more else None,
+        )
     return KeysetPage(
         articles=rows,
-        older=Cursor.of(rows[-1]) if rows and more_older else None,
+        older=Cursor.of(rows[-1]) if rows and more else None,
         newer=Cursor.of(rows[0]) if rows and before is not None else None,
     )

@@ -1,11 +1,18 @@
 """What the public site reads: every query starts from ``Article.objects.published()``.
 
-Views, feeds and sitemaps share these querysets, so a list costs two queries wherever it
+Views, feeds and sitemaps share these functions, so a list costs two queries wherever it
 appears, whatever its length: the stories (with their provider, category and lead image
-joined) and their topics.
+joined), then the topics of all of them (:func:`present`).
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from django.db.models import (
     Exists,
@@ -19,8 +26,10 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 
-from .models import Article, Category, Provider, RelatedLink, Topic
+from .models import Article, ArticleTopic, Category, Provider, RelatedLink, Topic
 
 # Columns a list item never shows: left out of list queries.
 _LIST_DEFERRED = ("body", "extra", "secured", "source_path", "content_hash")
@@ -32,6 +41,23 @@ TOP_WINDOW = 200
 Term = Topic | Category | Provider
 
 
+class TermLink(NamedTuple):
+    """A topic, category or provider as a page shows it: its name and its page's address."""
+
+    name: str
+    url: str
+
+
+def http_url(value: str | None) -> str:
+    """The URL when it is http(s) with a host, else "": nothing else becomes a link."""
+    value = (value or "").strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return ""
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
 def _with_lead_image(queryset: QuerySet[Article]) -> QuerySet[Article]:
     """Join each story's lead image (position 0) as ``lead_url``, ``lead_width``, etc."""
     lead = FilteredRelation("images", condition=Q(images__position=0))
@@ -40,18 +66,10 @@ def _with_lead_image(queryset: QuerySet[Article]) -> QuerySet[Article]:
     )
 
 
-def _with_topics(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    return queryset.prefetch_related(
-        Prefetch("topics", queryset=Topic.objects.only("name", "slug"))
-    )
-
-
 def story_list(queryset: QuerySet[Article] | None = None) -> QuerySet[Article]:
-    """Published stories with what a list item shows: two queries for any page size."""
+    """Published stories with the columns a list item shows; pass the rows to :func:`present`."""
     queryset = Article.objects.published() if queryset is None else queryset
-    return _with_topics(
-        _with_lead_image(queryset.select_related("provider", "category").defer(*_LIST_DEFERRED))
-    )
+    return _with_lead_image(queryset.select_related("provider", "category").defer(*_LIST_DEFERRED))
 
 
 def top_stories(limit: int) -> QuerySet[Article]:
@@ -74,7 +92,7 @@ def related_coverage() -> QuerySet[RelatedLink]:
 
 
 def story_page(*, preview: bool = False) -> QuerySet[Article]:
-    """Stories with everything their page shows: three queries.
+    """Stories with everything their page shows (with :func:`present`, three queries).
 
     ``is_public`` tells a preview (staff, who may open unpublished stories) what readers see.
     """
@@ -84,9 +102,9 @@ def story_page(*, preview: bool = False) -> QuerySet[Article]:
         if preview
         else public.annotate(is_public=Value(True))
     )
-    return _with_topics(
-        _with_lead_image(queryset.select_related("provider", "category"))
-    ).prefetch_related(Prefetch("related_links", queryset=related_coverage(), to_attr="coverage"))
+    return _with_lead_image(queryset.select_related("provider", "category")).prefetch_related(
+        Prefetch("related_links", queryset=related_coverage(), to_attr="coverage")
+    )
 
 
 def stories_under(term: Term) -> QuerySet[Article]:
@@ -103,3 +121,66 @@ def browsable(model: type[Term]) -> QuerySet[Term]:
 
 
 _ARTICLE_FIELD: dict[type, str] = {Topic: "topics", Category: "category", Provider: "provider"}
+
+
+def present(articles: Iterable[Article]) -> list[Article]:
+    """Attach what a page shows of each story, reading all their topics in one query.
+
+    Sets ``page_url``, ``date`` (When), ``provider_link`` and ``category_link`` (TermLink or None),
+    ``topic_links`` (TermLinks by name) and ``lead`` (the lead image with an http(s) URL, or
+    None; the rows come from :func:`story_list` or :func:`story_page`). Term addresses are
+    computed once per process, so a long list does not pay for URL reversing per item.
+    """
+    articles = list(articles)
+    topics: dict[int, list[TermLink]] = defaultdict(list)
+    rows = (
+        ArticleTopic.objects.filter(article_id__in=[a.pk for a in articles])
+        .order_by("topic__name")
+        .values_list("article_id", "topic__name", "topic__slug")
+    )
+    prefix = get_script_prefix()
+    for article_id, name, slug in rows if articles else []:
+        topics[article_id].append(TermLink(name, _cached_reverse(prefix, "articles:topic", slug)))
+    for article in articles:
+        article.page_url = article.get_absolute_url()
+        article.date = _when(article.published_at)
+        article.topic_links = topics[article.pk]
+        article.provider_link = _link(prefix, article.provider, "articles:provider", "domain")
+        article.category_link = _link(prefix, article.category, "articles:category", "slug")
+        article.lead = _lead_image(article)
+    return articles
+
+
+class When(NamedTuple):
+    """A date as a page shows it: ``iso`` for <time datetime>, ``text`` for readers."""
+
+    iso: str
+    text: str
+
+
+def _when(value: dt.datetime) -> When:
+    local = timezone.localtime(value)
+    return When(local.isoformat(), f"{local.day} {local:%b %Y, %H:%M}")
+
+
+def _link(prefix: str, term: Provider | Category | None, route: str, key: str) -> TermLink | None:
+    return TermLink(term.name, _cached_reverse(prefix, route, getattr(term, key))) if term else None
+
+
+@functools.lru_cache(maxsize=16384)
+def _cached_reverse(prefix: str, route: str, key: str) -> str:
+    return reverse(route, args=[key])  # the prefix is part of the cache key only
+
+
+class LeadImage(NamedTuple):
+    url: str
+    width: int | None
+    height: int | None
+    title: str
+    attribution: str
+
+
+def _lead_image(article: Article) -> LeadImage | None:
+    if not http_url(getattr(article, "lead_url", None)):
+        return None
+    return LeadImage(*(getattr(article, f"lead_{name}") for name in LEAD_FIELDS))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -21,15 +22,12 @@ PAGE_SIZE = 20
 
 
 class ReaderMixin:
-    """What every public page shares: the published stories, its canonical address and the
-    feeds it announces."""
+    """What every public page shares: its canonical address, its navigation entry and the
+    feeds it announces. (Every story it shows comes through ``articles.public``.)"""
 
     request: HttpRequest
     feed_route = "home"  # the routes "articles:<feed_route>-rss" and "-atom"
     section = ""  # the navigation entry this page belongs to
-
-    def published_articles(self) -> Any:
-        return public.story_list()
 
     def feed_args(self) -> list[str]:
         return []
@@ -61,6 +59,10 @@ class StoryListView(ReaderMixin, TemplateView):
     template_name = "articles/article_list.html"
     page_size = PAGE_SIZE
 
+    def stories(self) -> QuerySet[Article]:
+        """The stories this list pages through."""
+        return Article.objects.published()
+
     def cursor(self, name: str) -> Cursor | None:
         raw = self.request.GET.get(name)
         if raw is None:
@@ -78,9 +80,11 @@ class StoryListView(ReaderMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         before, after = self.cursor("before"), self.cursor("after")
-        page = keyset_page(self.published_articles(), self.page_size, before=before, after=after)
+        page = keyset_page(
+            self.stories(), self.page_size, before=before, after=after, load=public.story_list()
+        )
         return super().get_context_data(
-            articles=page.articles,
+            articles=public.present(page.articles),
             older=page.older,
             newer=page.newer,
             first_page=before is None and after is None,
@@ -99,7 +103,7 @@ class TopView(ReaderMixin, TemplateView):
     section = "top"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        stories = list(public.top_stories(PAGE_SIZE))
+        stories = public.present(public.top_stories(PAGE_SIZE))
         return super().get_context_data(articles=stories, window=public.TOP_WINDOW, **kwargs)
 
 
@@ -117,8 +121,8 @@ class TermStoryListView(StoryListView):
         )
         return super().dispatch(request, *args, **kwargs)
 
-    def published_articles(self) -> Any:
-        return public.story_list(public.stories_under(self.term))
+    def stories(self) -> QuerySet[Article]:
+        return public.stories_under(self.term)
 
     def feed_args(self) -> list[str]:
         return [getattr(self.term, self.lookup)]
@@ -183,7 +187,7 @@ class ArticleDetailView(ReaderMixin, DetailView):
         return public.story_page(preview=self.request.user.is_staff)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
+        self.object = public.present([self.get_object()])[0]
         if kwargs["slug"] != self.object.slug:
             return HttpResponsePermanentRedirect(self.object.get_absolute_url())
         response = self.render_to_response(self.get_context_data(object=self.object))

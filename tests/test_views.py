@@ -7,12 +7,13 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import public
-from articles.models import Article, ArticleImage, Category, Provider, RelatedLink, Topic
+from articles.models import Article, ArticleImage, Category, Provider, RelatedLink
 from articles.pagination import Cursor
 
 from .factories import make_article
@@ -139,19 +140,33 @@ def test_a_malformed_cursor_is_not_found(client, cursor):
     assert client.get("/", {"before": cursor}).status_code == 404
 
 
-def test_list_queries_use_the_published_index_on_sqlite(settings):
+def story_query_plan(client, url: str) -> str:
+    """The SQLite plan of the query that picks a page's stories, as the page runs it."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    sql = next(
+        q["sql"] for q in queries if 'ORDER BY "articles_article"."published_at"' in q["sql"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return "\n".join(row[-1] for row in cursor.fetchall())
+
+
+@pytest.fixture
+def sqlite_only(settings):
     if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
         pytest.skip("SQLite query plan")
-    cursor = Cursor(NOW, 10)
-    first = public.story_list().order_by("-published_at", "-pk")[:21].explain()
-    deep = (
-        public.story_list()
-        .filter(published_at__lte=cursor.published_at)
-        .order_by("-published_at", "-pk")[:21]
-        .explain()
-    )
-    assert "USING INDEX article_pub_latest" in first and "TEMP B-TREE" not in first
-    assert "USING INDEX article_pub_latest (published_at<?)" in deep
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_home_pages_pick_their_stories_from_the_published_index(client):
+    articles = [story(f"S{n}", minutes_ago=n) for n in range(30)]
+    first = story_query_plan(client, "/")
+    deep = story_query_plan(client, f"/?before={Cursor.of(articles[25])}")
+    assert "SCAN U0 USING INDEX article_pub_latest" in first
+    assert "SEARCH U0 USING INDEX article_pub_latest (published_at<?)" in deep
+    for plan in (first, deep):
+        assert re.search(r"SCAN \w+$", plan, re.M) is None, plan  # no table scan anywhere
 
 
 # --- Top ---------------------------------------------------------------------------------
@@ -204,18 +219,22 @@ def test_topic_with_only_unpublished_stories_is_not_found(client):
     assert client.get("/topics/no-such-topic/").status_code == 404
 
 
-def test_topic_list_query_reads_the_topic_index_on_sqlite(settings):
-    if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
-        pytest.skip("SQLite query plan")
-    topic = Topic.objects.create(name="AI", slug="ai")
-    plan = public.story_list(public.stories_under(topic)).order_by("-published_at")[:21].explain()
-    assert "USING COVERING INDEX article_topic_by_topic (topic_id=?)" in plan
-    provider = Provider.objects.create(name="P", domain="p.example")
-    plan = public.story_list(public.stories_under(provider))[:21].explain()
-    assert "USING INDEX article_pub_provider (provider_id=?)" in plan
-    category = Category.objects.create(name="C", slug="c")
-    plan = public.story_list(public.stories_under(category))[:21].explain()
-    assert "USING INDEX article_pub_category (category_id=?)" in plan
+@pytest.mark.usefixtures("sqlite_only")
+def test_topic_category_and_provider_pages_pick_their_stories_from_an_index(client):
+    category = Category.objects.create(name="Science", slug="science")
+    story("S", topics=["AI"], category=category)
+    plan = story_query_plan(client, "/topics/ai/")
+    # The topic's rows come from the (topic, article) index; only their dates are sorted.
+    assert "SEARCH U1 USING COVERING INDEX article_topic_by_topic (topic_id=?)" in plan
+    assert re.search(r"SCAN \w+$", plan, re.M) is None, plan
+    # Provider and category pages read an index led by that column, already in date order.
+    for url, column in [
+        ("/categories/science/", "category_id"),
+        ("/providers/example.com/", "provider_id"),
+    ]:
+        plan = story_query_plan(client, url)
+        assert re.search(rf"SEARCH U0 USING INDEX article_\w+ \({column}=\?\)", plan), plan
+        assert re.search(r"SCAN \w+$", plan, re.M) is None, plan
 
 
 def test_browse_pages_list_only_terms_with_published_stories(client):

@@ -4,32 +4,21 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-from ..models import Article, ArticleImage, RelatedLink
-from ..public import LEAD_FIELDS
+from .. import public
+from ..models import Article, RelatedLink
 
 register = template.Library()
 
 # Characters that could close the <script> element or open markup inside it, as JSON escapes.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
-
-@register.filter
-def http_url(value: str | None) -> str:
-    """The URL when it is http(s) with a host, else "": nothing else becomes a link."""
-    if not value:
-        return ""
-    try:
-        parts = urlsplit(value.strip())
-    except ValueError:
-        return ""
-    return value.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+http_url = register.filter("http_url", public.http_url)
 
 
 @register.filter
@@ -38,16 +27,8 @@ def source_url(story: Article | RelatedLink) -> str:
     return http_url(getattr(story, "original_url", "")) or http_url(story.web_url)
 
 
-@register.filter
-def lead_image(article: Article) -> ArticleImage | None:
-    """The lead image joined to the story (see ``public.story_list``), when its URL is usable."""
-    if not http_url(getattr(article, "lead_url", None)):
-        return None
-    return ArticleImage(**{name: getattr(article, f"lead_{name}") for name in LEAD_FIELDS})
-
-
 def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
-    """schema.org NewsArticle data for a story page."""
+    """schema.org NewsArticle data for a story page (prepared by ``public.present``)."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -55,18 +36,18 @@ def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
         "description": article.excerpt[:300],
         "datePublished": article.published_at,
         "dateModified": article.source_updated_at or article.published_at,
-        "mainEntityOfPage": request.build_absolute_uri(article.get_absolute_url()),
+        "mainEntityOfPage": request.build_absolute_uri(article.page_url),
     }
-    if image := lead_image(article):
-        data["image"] = [image.url]
+    if article.lead:
+        data["image"] = [article.lead.url]
     if article.provider:
         publisher = {"@type": "Organization", "name": article.provider.name}
         data["publisher"] = publisher
         data["author"] = publisher
     if url := source_url(article):
         data["isBasedOn"] = url
-    if article.topics.all():
-        data["keywords"] = [topic.name for topic in article.topics.all()]
+    if article.topic_links:
+        data["keywords"] = [topic.name for topic in article.topic_links]
     return data
 
 

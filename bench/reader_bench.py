@@ -1,0 +1,187 @@
+"""Reader-site benchmark: public pages served by gunicorn over 100,000 stories, uncached,
+against a Django hello-world view served by the same gunicorn in the same run.
+
+    .venv/bin/python bench/reader_bench.py [--articles 100000] [--rounds 3] [--duration 10]
+                                           [--connections 16]
+
+The first run generates the corpus and imports it into bench/out/reader/db.sqlite3 (a few
+minutes); later runs reuse it. gunicorn starts once with the project's gunicorn.conf.py and
+``bench/reader_settings.py`` (the project's settings without the page cache, plus /hello/).
+Each round drives every target with ``wrk`` on 127.0.0.1, the hello-world baseline first; the
+article and topic targets rotate over 500 stories and 50 topics. A target's ratio is its
+throughput over the baseline's in the same round; the table shows medians over the rounds.
+Target (issue #3): home, topic and article pages each >= 0.15x hello-world.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "reader"
+PYTHON = sys.executable
+TARGET = 0.15
+
+# Runs in a child process on the benchmark database: the URLs the targets request.
+SAMPLE = """
+import json
+import django
+django.setup()
+from articles import public
+from articles.models import Topic
+from articles.pagination import Cursor
+stories = public.story_list().order_by("-published_at", "-pk")
+deep = stories[500 * 20 - 1]  # the last story of what page 500 would be
+print(json.dumps({
+    "articles": [a.get_absolute_url() for a in stories[:5000:10]],
+    "topics": [t.get_absolute_url() for t in public.browsable(Topic).order_by("?")[:50]],
+    "deep": f"/?before={Cursor.of(deep)}",
+}))
+"""
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"sqlite:///{OUT / 'db.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="reader_settings",
+        PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}",
+        DJANGO_DEBUG="false",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+    )
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def ensure_database(count: int, env: dict[str, str]) -> None:
+    marker = OUT / f".imported-{count}"
+    if marker.exists():
+        return
+    corpus = OUT / "corpus"
+    manage = [PYTHON, str(ROOT / "manage.py")]
+    if not (corpus / ".complete").exists():
+        print(f"generating {count:,} seed files in {corpus} ...", flush=True)
+        subprocess.run([*manage, "generate_seeds", str(count), str(corpus)], check=True)
+        (corpus / ".complete").touch()
+    (OUT / "db.sqlite3").unlink(missing_ok=True)
+    print("importing ...", flush=True)
+    subprocess.run([*manage, "migrate", "-v0"], check=True, env=env)
+    subprocess.run([*manage, "import_seeds", str(corpus), "-v0"], check=True, env=env)
+    marker.touch()
+
+
+def sample_urls(env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [PYTHON, "-c", SAMPLE], check=True, env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    return json.loads(done.stdout)
+
+
+def serve(env: dict[str, str], port: int) -> subprocess.Popen:
+    log = (OUT / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [str(Path(PYTHON).parent / "gunicorn"), "-c", "gunicorn.conf.py", "newsroom.wsgi"],
+        env={**env, "PORT": str(port)},
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/hello/", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit(f"gunicorn did not start; see {OUT / 'gunicorn.log'}")
+
+
+def rotating_script(name: str, paths: list[str]) -> Path:
+    script = OUT / f"{name}.lua"
+    quoted = ", ".join(json.dumps(p) for p in paths)
+    script.write_text(
+        f"local paths = {{{quoted}}}\nlocal n = 0\n"
+        "request = function()\n  n = n + 1\n"
+        "  return wrk.format('GET', paths[(n % #paths) + 1])\nend\n"
+    )
+    return script
+
+
+def wrk(base: str, target: str | Path, duration: int, connections: int) -> tuple[float, float]:
+    """(requests per second, p99 latency in ms) for one target: a path or a Lua script."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if isinstance(target, Path):
+        command += ["-s", str(target), base + "/"]
+    else:
+        command.append(base + target)
+    text = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    if "Non-2xx" in text:
+        raise SystemExit(f"errors from {target}:\n{text}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text)[1])
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
+    return rps, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per target")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--port", type=int, default=8931)
+    args = parser.parse_args()
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    ensure_database(args.articles, env)
+    urls = sample_urls(env)
+    targets: dict[str, str | Path] = {
+        "hello world": "/hello/",
+        "home": "/",
+        "home, page 500": urls["deep"],
+        "topic": rotating_script("topics", urls["topics"]),
+        "article": rotating_script("articles", urls["articles"]),
+    }
+    base = f"http://127.0.0.1:{args.port}"
+    server = serve(env, args.port)
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
+    try:
+        for target in targets.values():  # warm every worker up
+            wrk(base, target, 2, args.connections)
+        for round_no in range(1, args.rounds + 1):
+            baseline = 0.0
+            for name, target in targets.items():
+                rps, p99 = wrk(base, target, args.duration, args.connections)
+                baseline = baseline or rps
+                results[name].append((rps, p99, rps / baseline))
+                line = f"round {round_no}: {name:15} {rps:8.0f} req/s  p99 {p99:7.1f} ms"
+                print(line, flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    print(f"\n{args.articles:,} stories, {args.rounds} rounds of {args.duration}s per target, "
+          f"{args.connections} connections; medians:")  # fmt: skip
+    print(f"{'target':15} {'req/s':>8} {'p99 ms':>8} {'ratio':>7}")
+    summary = {}
+    for name, rows in results.items():
+        rps, p99, ratio = (statistics.median(column) for column in zip(*rows, strict=True))
+        summary[name] = {"rps": rps, "p99_ms": p99, "ratio": ratio}
+        verdict = "" if name == "hello world" else ("  ok" if ratio >= TARGET else "  BELOW TARGET")
+        print(f"{name:15} {rps:8.0f} {p99:8.1f} {ratio:6.2f}x{verdict}")
+    (OUT / "results.json").write_text(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
