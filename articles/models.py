@@ -155,6 +155,7 @@ class Article(models.Model):
         ordering = ["-published_at", "-id"]
         verbose_name = "article"
         verbose_name_plural = "articles"
+        permissions = [("publish_article", "Can publish or unpublish articles")]
         constraints = [models.UniqueConstraint(fields=["url"], name="article_unique_url")]
         indexes = [
             # Newest published first: the home page, feeds, sitemaps.
@@ -175,6 +176,15 @@ class Article(models.Model):
             ),
             # Editors' lists cover everything, published or not.
             models.Index(fields=["-published_at", "-id"], name="article_latest"),
+            # The admin: the review queue (not yet published), the type filter, sorting.
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="article_unpub_latest",
+                condition=Q(published=False),
+            ),
+            models.Index(fields=["type", "-published_at", "-id"], name="article_type_latest"),
+            models.Index(fields=["quality"], name="article_quality"),
+            models.Index(fields=["heat"], name="article_heat"),
             models.Index(fields=["content_hash"], name="article_content_hash"),
         ]
 

@@ -7,6 +7,7 @@ See README.md ("Configuration").
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "articles",
     "serving",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -80,7 +82,25 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Admin login throttling (django-axes): after DJANGO_LOGIN_FAILURE_LIMIT failed logins for one
+# user name from one address, that pair is locked out for DJANGO_LOGIN_LOCKOUT_MINUTES.
+# The lockout check comes first; it refuses before any password is tried.
+AUTHENTICATION_BACKENDS = [
+    "articles.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# The client address: REMOTE_ADDR unless DJANGO_LOGIN_IP_HEADERS names the header a trusted
+# proxy sets (e.g. HTTP_X_FORWARDED_FOR,REMOTE_ADDR); a client could forge any other.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("DJANGO_LOGIN_IP_HEADERS", "REMOTE_ADDR")
 
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
