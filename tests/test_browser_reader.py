@@ -1,0 +1,186 @@
+"""A reader in Chromium: home → topic → story → related story, axe-core on every page in light
+and dark mode and at phone width, no CSP violations, and screenshots of the main pages.
+
+Screenshots go to a temporary folder; set NEWSROOM_SCREENSHOTS=docs/screenshots to refresh
+the ones the README shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from articles.models import ArticleImage, Category, Provider, RelatedLink
+
+from .conftest import axe_violations
+from .factories import make_article
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+EXCERPT = (
+    "On Friday the city council approved a new ordinance that bars the city from buying "
+    "facial recognition technology or using data derived from it, with narrow exceptions."
+)
+
+
+def _image(route) -> None:
+    """Stand-in pictures for the providers' images (the tests run offline)."""
+    hue = sum(route.request.url.encode()) % 360
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="450">'
+        f'<rect width="800" height="450" fill="hsl({hue} 45% 55%)"/>'
+        f'<circle cx="600" cy="120" r="70" fill="hsl({hue} 60% 80%)"/>'
+        f'<path d="M0 450 L260 220 L430 360 L560 260 L800 450Z" fill="hsl({hue} 40% 30%)"/></svg>'
+    )
+    route.fulfill(status=200, content_type="image/svg+xml", body=svg)
+
+
+@pytest.fixture
+def newsroom():
+    """A small published site: stories with topics, images and related coverage."""
+    now = timezone.now()
+    kstp = Provider.objects.create(name="KSTP", domain="kstp.com")
+    cbs = Provider.objects.create(name="CBS Local", domain="cbslocal.com")
+    news = Category.objects.create(name="News", slug="news")
+    lead = make_article(
+        title="Minneapolis City Council votes to bar use of facial recognition technology",
+        excerpt=EXCERPT,
+        body="The ordinance passed unanimously.\n\nIt takes effect next month.",
+        original_url="https://kstp.com/news/facial-recognition/",
+        web_url="https://kstp.com/news/facial-recognition/",
+        amp_url="https://amp.kstp.com/news/facial-recognition.html",
+        provider=kstp, category=news, topics=["Computer Vision", "AI"],
+        published=True, published_at=now - dt.timedelta(hours=1),
+    )  # fmt: skip
+    follow_up = make_article(
+        title="Minneapolis City Council bans use of facial recognition technology",
+        excerpt="The council approved an ordinance banning the technology.",
+        original_url="https://minnesota.cbslocal.com/2021/02/12/ban/",
+        provider=cbs, category=news, topics=["AI"],
+        published=True, published_at=now - dt.timedelta(hours=2),
+    )  # fmt: skip
+    for n in range(6):
+        make_article(
+            title=f"Council budget story number {n + 1} with a long enough headline",
+            excerpt=EXCERPT, provider=cbs if n % 2 else kstp, category=news,
+            topics=["Elections", "AI"] if n % 2 else ["Climate"],
+            published=True, published_at=now - dt.timedelta(hours=3 + n),
+        )  # fmt: skip
+    for article in (lead, follow_up):
+        ArticleImage.objects.create(
+            article=article, position=0, url=f"https://img.{article.provider.domain}/lead.jpg",
+            width=800, height=450, attribution="Photo: staff",
+        )  # fmt: skip
+    RelatedLink.objects.create(
+        article=lead, position=0, title=follow_up.title, url=follow_up.url,
+        web_url=follow_up.original_url, provider=cbs, published_at=follow_up.published_at,
+        target=follow_up,
+    )  # fmt: skip
+    RelatedLink.objects.create(
+        article=lead, position=1, title="Council weighs surveillance rules",
+        url="https://startribune.example/surveillance", web_url="https://startribune.example/s",
+        provider=cbs, published_at=now - dt.timedelta(hours=5),
+    )  # fmt: skip
+    return lead, follow_up
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(url, dark=False, phone=False) -> a page that recorded its console errors."""
+    contexts = []
+
+    def open_(url: str, *, dark: bool = False, phone: bool = False):
+        context = browser.new_context(
+            viewport=PHONE if phone else DESKTOP, color_scheme="dark" if dark else "light"
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.route("https://img.*/**", _image)
+        page.errors = []
+        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+        page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str, tmp_path: Path) -> None:
+    folder = Path(os.environ.get("NEWSROOM_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def test_reader_goes_home_topic_story_related(live_server, open_page, newsroom, tmp_path):
+    lead, follow_up = newsroom
+    page = open_page(live_server.url + "/")
+    assert page.locator("h1").inner_text() == "Latest stories"
+    screenshot(page, "home", tmp_path)
+
+    page.get_by_role("link", name="Computer Vision").first.click()
+    assert "/topics/" in page.url
+    assert "Computer Vision" in page.locator("h1").inner_text()
+    screenshot(page, "topic", tmp_path)
+
+    page.get_by_role("link", name=lead.title).click()
+    assert page.locator("h1").inner_text() == lead.title
+    source = page.get_by_role("link", name="Read the full story at KSTP")
+    assert source.get_attribute("href") == "https://kstp.com/news/facial-recognition/"
+    screenshot(page, "article", tmp_path)
+
+    page.locator(".related").get_by_role("link", name=follow_up.title).click()
+    assert page.locator("h1").inner_text() == follow_up.title
+    assert page.url.endswith(follow_up.get_absolute_url())
+
+
+@pytest.mark.parametrize(
+    ("dark", "phone"), [(False, False), (True, False), (False, True), (True, True)]
+)
+def test_pages_pass_axe_without_serious_violations(live_server, open_page, newsroom, dark, phone):
+    lead, _ = newsroom
+    for path in ["/", "/topics/ai/", lead.get_absolute_url(), "/topics/", "/nothing-here/"]:
+        page = open_page(live_server.url + path, dark=dark, phone=phone)
+        assert axe_violations(page) == [], path
+        assert not [e for e in page.errors if "Content Security Policy" in e], path
+
+
+def test_phone_layout_does_not_scroll_sideways(live_server, open_page, newsroom, tmp_path):
+    lead, _ = newsroom
+    for path, name in [("/", "home-phone"), (lead.get_absolute_url(), "article-phone-dark")]:
+        page = open_page(live_server.url + path, phone=True, dark=name.endswith("dark"))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], path
+        screenshot(page, name, tmp_path)
+
+
+def test_dark_mode_follows_the_system_setting(live_server, open_page, newsroom, tmp_path):
+    light = open_page(live_server.url + "/")
+    dark = open_page(live_server.url + "/", dark=True)
+    background = "getComputedStyle(document.body).backgroundColor"
+    assert light.evaluate(background) != dark.evaluate(background)
+    screenshot(dark, "home-dark", tmp_path)
+
+
+def test_skip_link_is_first_and_focus_is_visible(live_server, open_page, newsroom):
+    page = open_page(live_server.url + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to content"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_pages_run_no_javascript(live_server, open_page, newsroom):
+    lead, _ = newsroom
+    page = open_page(live_server.url + lead.get_absolute_url())
+    types = page.evaluate("[...document.scripts].map(s => s.type)")
+    assert types == ["application/ld+json"]
