@@ -124,9 +124,9 @@ def test_reader_goes_home_topic_story_related(live_server, open_page, newsroom, 
     assert page.locator("h1").inner_text() == "Latest stories"
     screenshot(page, "home", tmp_path)
 
-    page.get_by_role("link", name="Computer Vision").first.click()
+    page.get_by_role("link", name="AI", exact=True).first.click()
     assert "/topics/" in page.url
-    assert "Computer Vision" in page.locator("h1").inner_text()
+    assert page.locator("h1").inner_text().endswith("AI")
     screenshot(page, "topic", tmp_path)
 
     page.get_by_role("link", name=lead.title).click()
