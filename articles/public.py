@@ -31,8 +31,13 @@ from django.utils import timezone
 
 from .models import Article, ArticleTopic, Category, Provider, RelatedLink, Topic
 
-# Columns a list item never shows: left out of list queries.
-_LIST_DEFERRED = ("body", "extra", "secured", "source_path", "content_hash")
+# The columns a list item (and a feed entry) shows: list queries read these only.
+_LIST_COLUMNS = (
+    "slug", "title", "excerpt", "published_at", "source_updated_at",
+    "provider__name", "provider__domain", "category__name", "category__slug",
+)  # fmt: skip
+# A list item's excerpt is cut to this many words.
+SUMMARY_WORDS = 45
 # The lead image's columns joined to a story row.
 LEAD_FIELDS = ("url", "width", "height", "title", "attribution")
 # How many of the newest stories the "Top" page ranks.
@@ -69,7 +74,7 @@ def _with_lead_image(queryset: QuerySet[Article]) -> QuerySet[Article]:
 def story_list(queryset: QuerySet[Article] | None = None) -> QuerySet[Article]:
     """Published stories with the columns a list item shows; pass the rows to :func:`present`."""
     queryset = Article.objects.published() if queryset is None else queryset
-    return _with_lead_image(queryset.select_related("provider", "category").defer(*_LIST_DEFERRED))
+    return _with_lead_image(queryset.select_related("provider", "category").only(*_LIST_COLUMNS))
 
 
 def top_stories(limit: int) -> QuerySet[Article]:
@@ -126,10 +131,11 @@ _ARTICLE_FIELD: dict[type, str] = {Topic: "topics", Category: "category", Provid
 def present(articles: Iterable[Article]) -> list[Article]:
     """Attach what a page shows of each story, reading all their topics in one query.
 
-    Sets ``page_url``, ``date`` (When), ``provider_link`` and ``category_link`` (TermLink or None),
-    ``topic_links`` (TermLinks by name) and ``lead`` (the lead image with an http(s) URL, or
-    None; the rows come from :func:`story_list` or :func:`story_page`). Term addresses are
-    computed once per process, so a long list does not pay for URL reversing per item.
+    Sets ``page_url``, ``date`` (When), ``summary`` (the excerpt's first words),
+    ``provider_link`` and ``category_link`` (TermLink or None), ``topic_links`` (TermLinks by
+    name) and ``lead`` (the lead image with an http(s) URL, or None; the rows come from
+    :func:`story_list` or :func:`story_page`). Term addresses are computed once per process,
+    so a long list does not pay for URL reversing per item.
     """
     articles = list(articles)
     topics: dict[int, list[TermLink]] = defaultdict(list)
@@ -144,6 +150,7 @@ def present(articles: Iterable[Article]) -> list[Article]:
     for article in articles:
         article.page_url = article.get_absolute_url()
         article.date = _when(article.published_at)
+        article.summary = _summary(article.excerpt)
         article.topic_links = topics[article.pk]
         article.provider_link = _link(prefix, article.provider, "articles:provider", "domain")
         article.category_link = _link(prefix, article.category, "articles:category", "slug")
@@ -161,6 +168,11 @@ class When(NamedTuple):
 def _when(value: dt.datetime) -> When:
     local = timezone.localtime(value)
     return When(local.isoformat(), f"{local.day} {local:%b %Y, %H:%M}")
+
+
+def _summary(text: str) -> str:
+    words = text.split()
+    return text if len(words) <= SUMMARY_WORDS else " ".join(words[:SUMMARY_WORDS]) + " …"
 
 
 def _link(prefix: str, term: Provider | Category | None, route: str, key: str) -> TermLink | None:
