@@ -72,10 +72,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
     # Before the session middleware: it sees every cookie a response sets, and never loads a
-    # session for an anonymous reader (serving/middleware.py).
+    # session for an anonymous reader; before CSP: a stored page keeps its policy header, and
+    # a hit does not build it again (serving/middleware.py).
     "serving.middleware.PublicPageCacheMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,7 +133,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A web server reads while an import writes: WAL lets readers go on during a write,
     # IMMEDIATE takes the write lock up front (no deadlock on lock upgrade), and the
     # timeout makes a writer wait for the other instead of failing with "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept between requests (CONN_MAX_AGE above): opening one and running
+    # the PRAGMAs below costs more than serving a cached page; an idle one holds no lock.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,

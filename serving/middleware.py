@@ -64,11 +64,12 @@ def is_cacheable(request: HttpRequest, response: HttpResponseBase) -> bool:
     if not vary <= ALLOWED_VARY:
         return False
     # A nonce is per response: a page that used one must never be served twice.
-    return not getattr(request, "csp_nonce", None)
+    return "'nonce-" not in response.get("Content-Security-Policy", "")
 
 
 class PublicPageCacheMiddleware:
-    """Place after CSPMiddleware and before SessionMiddleware (see settings.MIDDLEWARE)."""
+    """Place before CSPMiddleware and SessionMiddleware (see settings.MIDDLEWARE): a page is
+    stored with the headers they add, and a hit is answered without running them."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -82,9 +83,10 @@ class PublicPageCacheMiddleware:
             return self._personal(request)
 
         state = content_state()
-        digest = hashlib.sha256(
-            f"{cache.key_prefix}\n{state.version}\n{request.build_absolute_uri()}".encode()
-        ).hexdigest()
+        # Scheme, host as sent (a host not allowed never gets a 200 to store), path, query.
+        host, query = request.META.get("HTTP_HOST", ""), request.META.get("QUERY_STRING", "")
+        url = f"{request.scheme}://{host}{request.path}?{query}"
+        digest = hashlib.sha256(f"{cache.key_prefix}\n{state.version}\n{url}".encode()).hexdigest()
         key = f"page:{digest}"
         validators = {
             "ETag": f'"{digest[:32]}"',
