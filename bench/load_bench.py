@@ -175,6 +175,7 @@ def parse_wrk(text: str) -> dict[str, float]:
         "rps": number(r"Requests/sec:\s+([\d.]+)"),
         "non_2xx_3xx": number(r"Non-2xx or 3xx responses: (\d+)"),
         "socket_errors": sum(int(n) for n in socket.groups()) if socket else 0,
+        "socket_error_kinds": socket.group(0) if socket else "",
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
     }
@@ -197,7 +198,9 @@ def load(database: str, paths: Path, seconds: int, connections: int) -> dict:
     )  # fmt: skip
     log = OUT / f"gunicorn-load-{database}.log"
     with gunicorn(env, log) as url:
-        script = ["-s", str(ROOT / "bench" / "serving_bench" / "paths.lua")]
+        # A request fails when it errs, not when it is slow: wrk waits as long as gunicorn
+        # lets a request run (30 s) instead of its default 2 s; p99 shows the slowness.
+        script = ["--timeout", "30s", "-s", str(ROOT / "bench" / "serving_bench" / "paths.lua")]
         traffic = subprocess.Popen(
             wrk_command(url, seconds, connections, *script),
             env={**os.environ, "PATHS_FILE": str(paths)},

@@ -5,10 +5,14 @@
   runs on PostgreSQL whatever database the rest of the suite uses.
 - One server with several workers and the default local-memory cache (one per worker): an
   import in another process is visible on the next request, whichever worker answers.
+- Static files as gunicorn serves them (whitenoise): hashed names, cached for ever, gzipped.
 """
 
 from __future__ import annotations
 
+import gzip
+import re
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -126,3 +130,19 @@ def test_every_worker_of_a_server_sees_an_import_at_once(tmp_path, static_root):
             run_manage(database, "import_seeds", str(tmp_path / "seeds"))
             answers = [fetch(server + "/") for _ in range(30)]
             assert all("Tugboat race won" in a.body for a in answers)
+
+
+def test_static_files_have_hashed_names_far_future_caching_and_compression(tmp_path, static_root):
+    with subprocess_database(tmp_path, "ops_static") as database:
+        env = project_env(database, DJANGO_STATIC_ROOT=str(static_root))
+        with gunicorn(env, tmp_path / "server.log", workers=1) as server:
+            login = fetch(server + "/admin/login/").body
+            stylesheet = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', login)
+            assert stylesheet, "the admin's stylesheet is not under a hashed name"
+            request = urllib.request.Request(
+                server + stylesheet.group(1), headers={"Accept-Encoding": "gzip"}
+            )
+            with urllib.request.urlopen(request, timeout=15) as response:
+                assert response.headers["Cache-Control"] == "max-age=315360000, public, immutable"
+                assert response.headers["Content-Encoding"] == "gzip"
+                assert b"body" in gzip.decompress(response.read())
