@@ -6,7 +6,6 @@ import datetime as dt
 
 import feedparser
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Category, Provider
@@ -16,13 +15,6 @@ from .factories import make_article
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.now()
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def story(title: str, *, minutes_ago: int = 0, **fields):

@@ -6,7 +6,6 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article
@@ -20,13 +19,6 @@ NS = {
     "news": "http://www.google.com/schemas/sitemap-news/0.9",
 }
 NOW = timezone.now()
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def story(title: str, *, hours_ago: float = 0, **fields) -> Article:
