@@ -102,6 +102,13 @@ LIST_DEFERRED = ("body", "excerpt", "extra", "secured", "source_path", "content_
 class ArticleChangeList(ChangeList):
     """The article list fetches each row's lead image in one query, and skips big columns."""
 
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        if (self.show_all and self.can_show_all) or not self.multi_page:
+            # One page: Django lists its own queryset; the paginator's may be narrowed to
+            # the ids a search found (EstimatedCountPaginator.count_limit).
+            self.result_list = self.paginator.object_list._clone()
+
     def get_queryset(self, request, exclude_parameters=None):
         lead_images = ArticleImage.objects.filter(position=0).only("id", "article_id", "url")
         return (

@@ -70,7 +70,8 @@ class EstimatedCountPaginator(Paginator):
 
     With ``count_limit`` (the admin sets it for searches), a filtered list is counted only up
     to that many rows, and ``capped`` tells that there are more: a common word matches most
-    stories, and counting them all would read them all.
+    stories, and counting them all would read them all. Below the limit, the matching ids
+    found while counting select the rows of the page.
     """
 
     def __init__(self, *args, count_limit: int | None = None, **kwargs):
@@ -88,9 +89,13 @@ class EstimatedCountPaginator(Paginator):
             if estimate is not None and estimate > ESTIMATE_ABOVE:
                 return estimate
         elif self.count_limit is not None:
-            count = queryset.order_by()[: self.count_limit + 1].count()
-            self.capped = count > self.count_limit
-            return min(count, self.count_limit)
+            ids = list(queryset.order_by().values_list("pk", flat=True)[: self.count_limit + 1])
+            self.capped = len(ids) > self.count_limit
+            if not self.capped:
+                # Few matches: list them by id, rather than walk every story in date order
+                # looking for them (a rare word would read the whole table twice).
+                self.object_list = queryset.filter(pk__in=ids)
+            return min(len(ids), self.count_limit)
         return super().count
 
 

@@ -102,6 +102,7 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # The client address: REMOTE_ADDR unless DJANGO_LOGIN_IP_HEADERS names the header a trusted
 # proxy sets (e.g. HTTP_X_FORWARDED_FOR,REMOTE_ADDR); a client could forge any other.
 AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("DJANGO_LOGIN_IP_HEADERS", "REMOTE_ADDR")
+AXES_IPWARE_PROXY_ORDER = "right-most"  # the address our proxy appended, not the client's list
 
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
