@@ -184,3 +184,13 @@ def test_pages_run_no_javascript(live_server, open_page, newsroom):
     page = open_page(live_server.url + lead.get_absolute_url())
     types = page.evaluate("[...document.scripts].map(s => s.type)")
     assert types == ["application/ld+json"]
+
+
+def test_empty_site_explains_itself(live_server, open_page, tmp_path):
+    make_article(title="Waiting for an editor", published=False)
+    page = open_page(live_server.url + "/")
+    assert page.get_by_role("heading", name="Nothing is published yet").is_visible()
+    assert page.get_by_role("link", name="admin").get_attribute("href") == "/admin/"
+    assert "Waiting for an editor" not in page.content()
+    assert axe_violations(page) == []
+    screenshot(page, "empty", tmp_path)
