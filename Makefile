@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test lint admin-password bench clean
+.PHONY: install run test lint admin-password bench bench-reader clean
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,10 @@ admin-password: install
 
 bench: install
 	$(BIN)/python bench/import_bench.py
+
+# Public pages under gunicorn + wrk against a hello-world view (docs/PERFORMANCE.md).
+bench-reader: install
+	$(BIN)/python bench/reader_bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache node_modules
