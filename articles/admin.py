@@ -110,7 +110,9 @@ class ArticleChangeList(ChangeList):
             self.result_list = self.paginator.object_list._clone()
 
     def get_queryset(self, request, exclude_parameters=None):
-        lead_images = ArticleImage.objects.filter(position=0).only("id", "article_id", "url")
+        lead_images = (
+            ArticleImage.objects.filter(position=0).only("id", "article_id", "url").order_by()
+        )
         return (
             super()
             .get_queryset(request, exclude_parameters)
@@ -209,9 +211,6 @@ class ArticleAdmin(admin.ModelAdmin):
         "sealed_data", "source_path", "created_at", "updated_at", "other_fields",
     )  # fmt: skip
 
-    class Media:
-        css = {"all": (EXTRA_CSS,)}
-
     @property
     def media(self) -> forms.Media:
         # The admin's own autocomplete (select2) for the provider and topic filters.
@@ -228,6 +227,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 "screen": (
                     f"admin/css/vendor/select2/select2{extra}.css",
                     "admin/css/autocomplete.css",
+                    EXTRA_CSS,
                 )
             },
         )

@@ -73,8 +73,9 @@ def targets() -> dict[str, str]:
         "type": f"{CHANGELIST}?type__exact=video",
         "date: year": f"{CHANGELIST}?published_at__year={year}",
         "date: month": f"{CHANGELIST}?published_at__year={year}&published_at__month=1",
-        "date: past 7 days": (
-            f"{CHANGELIST}?published_at__gte={year}-01-01&published_at__lt={year}-01-08"
+        "date: 7 days": (  # as the "Past 7 days" link writes it
+            f"{CHANGELIST}?published_at__gte={year}-01-01+00%3A00%3A00%2B00%3A00"
+            f"&published_at__lt={year}-01-08+00%3A00%3A00%2B00%3A00"
         ),
         "sort: quality": f"{CHANGELIST}?o=-6",
         "sort: heat": f"{CHANGELIST}?o=-7",

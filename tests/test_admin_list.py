@@ -108,7 +108,7 @@ def test_provider_and_topic_filters_are_autocomplete_boxes_not_lists_of_links(ed
     assert 'data-field-name="provider"' in html and 'data-field-name="topics"' in html
     assert f'<option value="{chosen.pk}" selected>Provider 7</option>' in html
     assert "Provider 8" not in html
-    assert "admin-extra/autocomplete_filter.js" in html
+    assert "admin-extra/autocomplete_filter.js" in html and "admin-extra/admin.css" in html
 
 
 def test_the_autocomplete_answers_provider_names_for_an_editor(editor):
@@ -283,3 +283,62 @@ def test_a_search_matching_very_many_stories_counts_only_so_far(editor, monkeypa
     assert "More than 3 stories match" in response.content.decode()
     assert narrow.context["cl"].result_count == 1
     assert "More than" not in narrow.content.decode()
+
+
+# --- Index use -------------------------------------------------------------------------------
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        cursor.execute(explain + sql, params)
+        return " | ".join(str(row[-1]) for row in cursor.fetchall())
+
+
+@pytest.fixture
+def many_stories():
+    """Enough rows for the planner to choose for real."""
+    Article.objects.bulk_create(
+        Article(
+            url=f"https://e.test/{i}",
+            slug="s",
+            title=f"Story {i}",
+            published_at=datetime(2023, 1, 1, tzinfo=UTC).replace(minute=i % 60, hour=i % 24),
+            published=i % 3 != 0,
+            type=("article", "video", "slideshow")[i % 3],
+            quality=i % 100,
+        )
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def test_the_review_queue_reads_its_partial_index_without_sorting(many_stories):
+    text = plan(Article.objects.filter(published=False)[:50])
+    assert "article_unpub_latest" in text
+    assert "TEMP B-TREE" not in text and "Sort" not in text
+
+
+def test_the_type_filter_lists_types_by_index_lookups(many_stories):
+    from articles.admin_list import distinct_values
+
+    assert distinct_values(Article, "type") == ["article", "slideshow", "video"]
+    text = plan(Article.objects.filter(type="video")[:50])
+    assert "article_type_latest" in text
+    assert "TEMP B-TREE" not in text and "Sort" not in text
+
+
+def test_sorting_by_quality_reads_its_index(many_stories):
+    assert "article_quality" in plan(Article.objects.order_by("-quality")[:50])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes: PostgreSQL only")
+def test_search_uses_the_trigram_indexes_on_postgresql(many_stories):
+    from articles.admin_list import search_articles
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # a small table: make the choice visible
+    text = plan(search_articles(Article.objects.order_by(), "zqxjv"))
+    assert "article_title_trgm" in text and "article_excerpt_trgm" in text
