@@ -164,7 +164,7 @@ CACHES = {
 }
 if REDIS_URL:
     CACHES["default"].update(
-        BACKEND="django.core.cache.backends.redis.RedisCache", LOCATION=REDIS_URL, OPTIONS={}
+        BACKEND="serving.cache_backends.RedisCache", LOCATION=REDIS_URL, OPTIONS={}
     )
 # Never looked up in the page cache (not even the content version is read for them).
 PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/"]

@@ -212,15 +212,16 @@ def test_pages_are_served_uncached_when_the_cache_is_down(client):
     assert b"Harbour reopens" in response.content
 
 
-@override_settings(
-    CACHES={
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/3",
-            "KEY_PREFIX": "ops-test-cache",
-        }
+REDIS = {
+    "default": {
+        "BACKEND": "serving.cache_backends.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/3",
+        "KEY_PREFIX": "ops-test-cache",
     }
-)
+}
+
+
+@override_settings(CACHES=REDIS)
 def test_redis_backend_serves_hits_and_follows_the_version(client):
     cache.clear()
     make_article(title="Harbour reopens", published=True)
@@ -229,3 +230,12 @@ def test_redis_backend_serves_hits_and_follows_the_version(client):
     bump_content_version()
     assert client.get("/")["X-Cache"] == "MISS"
     cache.clear()
+
+
+@override_settings(CACHES=REDIS)
+def test_redis_backend_keeps_one_client_per_pool():
+    backend = cache._cache
+    assert backend.get_client() is backend.get_client(write=True)
+    cache.set("ops-test-key", {"a": 1})
+    assert cache.get("ops-test-key") == {"a": 1}
+    cache.delete("ops-test-key")
