@@ -277,6 +277,12 @@ def test_wrong_slug_redirects_permanently_to_the_canonical_address(client):
     assert response["Location"] == article.get_absolute_url()
 
 
+def test_non_ascii_slug_is_served_without_a_redirect(client):
+    article = story("Montréal vote", slug="montréal-vote")
+    assert "%C3%A9" in article.get_absolute_url()
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
 def test_wrong_slug_of_unpublished_story_is_not_found(client):
     article = story("Hidden", published=False)
     assert client.get(reverse("articles:detail", args=[article.pk, "x"])).status_code == 404
