@@ -530,7 +530,11 @@ def _insert_rows(model: type[Model], names: Sequence[str], rows: Iterable[Sequen
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # The raw psycopg cursor: wrap its errors as Django's (IntegrityError et al.).
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in values:
                     copy.write_row(row)
         else:
