@@ -405,7 +405,9 @@ class ArticleAdmin(admin.ModelAdmin):
             changed = len(services.set_publication(queryset, value, by=request.user))
             text = f"{n_stories(changed)} {verb}ed."
             if selected > changed:
-                text += f" {n_stories(selected - changed)} already {verb}ed, left as they were."
+                left = selected - changed
+                as_they_were = "it was" if left == 1 else "they were"
+                text += f" {n_stories(left)} already {verb}ed, left as {as_they_were}."
             self.message_user(request, text, messages.SUCCESS if changed else messages.INFO)
             return None
         to_change = queryset.exclude(published=value)

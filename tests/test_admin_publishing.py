@@ -208,7 +208,7 @@ def test_bulk_publish_asks_first_stating_how_many_stories_change(editor):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Publish <strong>3 stories</strong>?" in html
-    assert "1 of the selected story is already published" in html
+    assert "1 of the selected stories is already published" in html
     assert 'name="post" value="yes"' in html
     assert Article.objects.published().count() == 1  # nothing changed yet
 
@@ -226,7 +226,7 @@ def test_bulk_publish_after_confirming_changes_counts_and_records_each(editor):
 
     assert Article.objects.published().count() == 4
     assert messages_of(response) == [
-        "3 stories published. 1 story already published, left as they were."
+        "3 stories published. 1 story already published, left as it was."
     ]
     assert [change_messages(a) for a in drafts] == [["Published"]] * 3
     assert change_messages(live) == []
