@@ -92,7 +92,10 @@ def prepare(database: str) -> Path:
         subprocess.run([*MANAGE, "generate_seeds", str(ARTICLES), str(CORPUS), "--seed", "7"])
     env = env_for(database)
     if database == "postgresql":
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "ops_bench"], text=True)
+        # Fails harmlessly when the database is there from an earlier run.
+        subprocess.run(
+            ["createdb", "-h", "127.0.0.1", "-U", "postgres", "ops_bench"], capture_output=True
+        )
     manage(env, "migrate", "--noinput", "-v", "0", check=True)
     count = manage(
         env,
@@ -155,7 +158,12 @@ def gunicorn(env: dict[str, str], log: Path, port: int = 18765) -> Iterator[str]
 
 
 def wrk_command(url: str, seconds: int, connections: int, *extra: str) -> list[str]:
-    return ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *extra, url]
+    # A request fails when it errs, not when it is slow: wrk waits as long as gunicorn lets a
+    # request run (30 s) instead of its default 2 s; the p99 latency shows the slowness.
+    return [
+        "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency",
+        *extra, url,
+    ]  # fmt: skip
 
 
 def parse_wrk(text: str) -> dict[str, float]:
@@ -198,9 +206,7 @@ def load(database: str, paths: Path, seconds: int, connections: int) -> dict:
     )  # fmt: skip
     log = OUT / f"gunicorn-load-{database}.log"
     with gunicorn(env, log) as url:
-        # A request fails when it errs, not when it is slow: wrk waits as long as gunicorn
-        # lets a request run (30 s) instead of its default 2 s; p99 shows the slowness.
-        script = ["--timeout", "30s", "-s", str(ROOT / "bench" / "serving_bench" / "paths.lua")]
+        script = ["-s", str(ROOT / "bench" / "serving_bench" / "paths.lua")]
         traffic = subprocess.Popen(
             wrk_command(url, seconds, connections, *script),
             env={**os.environ, "PATHS_FILE": str(paths)},
@@ -241,13 +247,15 @@ def throughput(database: str, rounds: int, connections: int, seconds: int = 10) 
             "not_modified": wrk_command(url + "/", seconds, connections, *conditional),
         }
         runs: dict[str, list[float]] = {name: [] for name in targets}
+        failures = 0
         for _ in range(rounds):
             for name, command in targets.items():
                 result = run_wrk(*command)
-                assert result["non_2xx_3xx"] == 0 and result["socket_errors"] == 0, result
+                failures += int(result["non_2xx_3xx"] + result["socket_errors"])
                 runs[name].append(result["rps"])
     medians = {name: statistics.median(values) for name, values in runs.items()}
     return {
+        "failed_requests": failures,
         "rps": runs,
         "median_rps": medians,
         "cached_home_vs_hello": round(medians["cached_home"] / medians["hello"], 2),
