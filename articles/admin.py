@@ -35,6 +35,7 @@ from .admin_list import (
     AutocompleteFilter,
     DistinctValuesFilter,
     EstimatedCountPaginator,
+    LargeGroupFilter,
     search_articles,
 )
 from .cache import bump_after_commit
@@ -144,7 +145,7 @@ class ArticleAdmin(admin.ModelAdmin):
     sortable_by = ("published_at", "quality", "heat")
     list_filter = (
         "published",
-        "category",
+        ("category", LargeGroupFilter),
         ("provider", AutocompleteFilter),
         ("topics", AutocompleteFilter),
         ("type", DistinctValuesFilter),

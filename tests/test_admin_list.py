@@ -342,3 +342,37 @@ def test_search_uses_the_trigram_indexes_on_postgresql(many_stories):
         cursor.execute("SET enable_seqscan = off")  # a small table: make the choice visible
     text = plan(search_articles(Article.objects.order_by(), "zqxjv"))
     assert "article_title_trgm" in text and "article_excerpt_trgm" in text
+
+
+def test_a_large_category_is_listed_newest_first_without_sorting_it(rf, monkeypatch):
+    from articles.admin_list import LargeGroupFilter
+
+    big, small = (Category.objects.create(name=n, slug=n) for n in ("big", "small"))
+    Article.objects.bulk_create(
+        Article(
+            url=f"https://e.test/{i}",
+            slug="s",
+            title=f"Story {i}",
+            published_at=datetime(2023, 1, 1, tzinfo=UTC).replace(minute=i % 60, hour=i % 24),
+            category=big if i % 10 else small,
+        )
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    monkeypatch.setattr(LargeGroupFilter, "LARGE", 1000)
+    request = rf.get(CHANGELIST, {"category__id__exact": big.pk})
+    request.user = desk_user("editor", "Editors")
+    model_admin = admin.site._registry[Article]
+
+    cl = model_admin.get_changelist_instance(request)
+
+    expected = list(Article.objects.filter(category=big).values_list("pk", flat=True)[:50])
+    assert [a.pk for a in cl.result_list] == expected
+    assert cl.result_count == 2700
+    if connection.vendor == "sqlite":
+        text = plan(cl.queryset[:50])
+        assert "article_latest" in text and "TEMP B-TREE" not in text
+    small_request = rf.get(CHANGELIST, {"category__id__exact": small.pk})
+    small_request.user = request.user
+    assert model_admin.get_changelist_instance(small_request).result_count == 300
