@@ -276,7 +276,7 @@ class ArticleAdmin(admin.ModelAdmin):
         images = getattr(article, "lead_images", None)
         return thumbnail(images[0] if images else None)
 
-    @admin.display(description="published", ordering="published")
+    @admin.display(description="published")
     def published_state(self, article: Article) -> str:
         return format_html(
             '<img src="{}" alt="{}">',
@@ -420,7 +420,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "verb": verb,
             "count": count,
             "unchanged": queryset.count() - count,
-            "examples": to_change.select_related(None).only("id", "title")[:20],
+            "examples": to_change.select_related(None).prefetch_related(None).only("title")[:20],
             "action": request.POST.get("action", ""),
             "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across") == "1",
