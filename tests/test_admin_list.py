@@ -13,6 +13,8 @@ from articles.models import Article, ArticleImage, Category, Provider, Topic
 from tests.admin_helpers import CHANGELIST, desk_user, logged_in
 from tests.factories import make_article
 
+from .plans import plan
+
 pytestmark = pytest.mark.django_db
 
 
@@ -286,14 +288,6 @@ def test_a_search_matching_very_many_stories_counts_only_so_far(editor, monkeypa
 
 
 # --- Index use -------------------------------------------------------------------------------
-
-
-def plan(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
-    with connection.cursor() as cursor:
-        cursor.execute(explain + sql, params)
-        return " | ".join(str(row[-1]) for row in cursor.fetchall())
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.utils import timezone
 from articles.models import Article, Category, Provider, make_slug
 
 from .factories import make_article
+from .plans import plan
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +43,6 @@ def test_make_slug_keeps_scripts_and_is_never_empty():
     assert make_slug("Zürich café") == "zürich-café"
     assert make_slug("東京 news") == "東京-news"
     assert make_slug("!!!").startswith("x-")
-
-
-def plan(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
-    with connection.cursor() as cursor:
-        cursor.execute(explain + sql, params)
-        return " | ".join(str(row[-1]) for row in cursor.fetchall())
 
 
 @pytest.fixture
