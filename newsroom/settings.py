@@ -144,9 +144,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
         ),
     }
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = (
-        os.environ.get("DJANGO_TEST_SQLITE") or None
-    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
