@@ -333,6 +333,17 @@ def test_custom_500_page_renders_without_a_request():
     assert "Something went wrong" in render_to_string("500.html")
 
 
+def test_custom_500_page_renders_even_without_a_static_manifest(settings):
+    """The error page must not fail in turn when the static files were not collected."""
+    from django.template.loader import render_to_string
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    assert "Something went wrong" in render_to_string("500.html")
+
+
 def test_robots_txt_points_at_the_sitemaps(client):
     response = client.get("/robots.txt")
     assert response["Content-Type"].startswith("text/plain")
