@@ -333,18 +333,7 @@ def _ensure_providers(records: list[ArticleRecord]) -> dict[str, int]:
         for provider in (record.provider, *(item.provider for item in record.related)):
             if provider:
                 names.setdefault(provider.domain, provider.name)
-    if not names:
-        return {}
-    ids = dict(Provider.objects.filter(domain__in=names).values_list("domain", "id"))
-    missing = [Provider(domain=d, name=n) for d, n in names.items() if d not in ids]
-    if missing:
-        Provider.objects.bulk_create(missing, ignore_conflicts=True)
-        ids.update(
-            Provider.objects.filter(domain__in=[p.domain for p in missing]).values_list(
-                "domain", "id"
-            )
-        )
-    return ids
+    return _ensure(Provider, "domain", names)
 
 
 def _ensure_terms(model: type[Category] | type[Topic], names: Iterable[str]) -> dict[str, int]:
@@ -353,13 +342,24 @@ def _ensure_terms(model: type[Category] | type[Topic], names: Iterable[str]) -> 
     for name in names:
         if name:
             by_slug.setdefault(term_slug(name), name)
-    if not by_slug:
+    return _ensure(model, "slug", by_slug)
+
+
+def _ensure(
+    model: type[Provider] | type[Category] | type[Topic], key: str, names: dict[str, str]
+) -> dict[str, int]:
+    """Key -> id for each ``key: name`` pair, inserting the rows that do not exist yet.
+
+    ``ignore_conflicts`` and the second look-up make it safe beside a concurrent import
+    that creates the same row.
+    """
+    if not names:
         return {}
-    ids = dict(model.objects.filter(slug__in=by_slug).values_list("slug", "id"))
-    missing = [model(slug=s, name=n) for s, n in by_slug.items() if s not in ids]
+    ids = dict(model.objects.filter(**{f"{key}__in": names}).values_list(key, "id"))
+    missing = [k for k in names if k not in ids]
     if missing:
-        model.objects.bulk_create(missing, ignore_conflicts=True)
-        ids.update(
-            model.objects.filter(slug__in=[m.slug for m in missing]).values_list("slug", "id")
+        model.objects.bulk_create(
+            [model(**{key: k, "name": names[k]}) for k in missing], ignore_conflicts=True
         )
+        ids.update(model.objects.filter(**{f"{key}__in": missing}).values_list(key, "id"))
     return ids
