@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from . import public
-from .models import Article, Category, Provider, Topic
+from .models import Category, Provider, Topic
 
 FEED_SIZE = 30
 SITE_NAME = "Newsroom"
@@ -29,31 +29,31 @@ class LatestFeed(Feed):
     def link(self) -> str:
         return reverse("articles:home")
 
-    def stories(self, obj: public.Term | None) -> QuerySet[Article]:
+    def stories(self, obj: public.Term | None) -> QuerySet:
         return public.story_list()
 
-    def items(self, obj: public.Term | None = None) -> list[Article]:
+    def items(self, obj: public.Term | None = None) -> list[public.StoryItem]:
         return public.present(self.stories(obj).order_by("-published_at", "-pk")[:FEED_SIZE])
 
-    def item_link(self, item: Article) -> str:
+    def item_link(self, item: public.StoryItem) -> str:
         return item.page_url
 
-    def item_title(self, item: Article) -> str:
+    def item_title(self, item: public.StoryItem) -> str:
         return item.title
 
-    def item_description(self, item: Article) -> str:
+    def item_description(self, item: public.StoryItem) -> str:
         return item.excerpt
 
-    def item_pubdate(self, item: Article) -> dt.datetime:
+    def item_pubdate(self, item: public.StoryItem) -> dt.datetime:
         return item.published_at
 
-    def item_updateddate(self, item: Article) -> dt.datetime:
+    def item_updateddate(self, item: public.StoryItem) -> dt.datetime:
         return item.source_updated_at or item.published_at
 
-    def item_author_name(self, item: Article) -> str | None:
-        return item.provider.name if item.provider else None
+    def item_author_name(self, item: public.StoryItem) -> str | None:
+        return item.provider_link.name if item.provider_link else None
 
-    def item_categories(self, item: Article) -> list[str]:
+    def item_categories(self, item: public.StoryItem) -> list[str]:
         return [topic.name for topic in item.topic_links]
 
 
@@ -76,7 +76,7 @@ class TermFeed(LatestFeed):
     def link(self, obj: public.Term) -> str:
         return obj.get_absolute_url()
 
-    def stories(self, obj: public.Term | None) -> QuerySet[Article]:
+    def stories(self, obj: public.Term | None) -> QuerySet:
         assert obj is not None
         return public.story_list(public.stories_under(obj))
 

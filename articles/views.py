@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import DetailView, TemplateView
@@ -46,7 +45,7 @@ class ReaderMixin:
         context["feeds"] = {
             "title": self.feed_title(),
             **{
-                kind: reverse(f"articles:{self.feed_route}-{kind}", args=args)
+                kind: public.cached_reverse(f"articles:{self.feed_route}-{kind}", *args)
                 for kind in ("rss", "atom")
             },
         }
@@ -116,9 +115,7 @@ class TermStoryListView(StoryListView):
     label: str
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.term = get_object_or_404(
-            public.browsable(self.model), **{self.lookup: kwargs[self.lookup]}
-        )
+        self.term = get_object_or_404(self.model, **{self.lookup: kwargs[self.lookup]})
         return super().dispatch(request, *args, **kwargs)
 
     def stories(self) -> QuerySet[Article]:
@@ -131,7 +128,14 @@ class TermStoryListView(StoryListView):
         return f"Newsroom: {self.term}"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(term=self.term, label=self.label, **kwargs)
+        context = super().get_context_data(term=self.term, label=self.label, **kwargs)
+        # A term readers may not browse (no published story) has no page: an empty first page
+        # says so without a query of its own; a page past the end asks.
+        if not context["articles"] and (
+            context["first_page"] or not public.browsable(self.model).filter(pk=self.term.pk)
+        ):
+            raise Http404(f"No published story under {self.term}")
+        return context
 
 
 class TopicView(TermStoryListView):
@@ -187,7 +191,7 @@ class ArticleDetailView(ReaderMixin, DetailView):
         return public.story_page(preview=self.request.user.is_staff)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = public.present([self.get_object()])[0]
+        self.object = public.present_story(self.get_object())
         if kwargs["slug"] != self.object.slug:
             return HttpResponsePermanentRedirect(self.object.get_absolute_url())
         response = self.render_to_response(self.get_context_data(object=self.object))
