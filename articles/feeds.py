@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.syndication.views import Feed
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -29,11 +28,8 @@ class LatestFeed(Feed):
     def link(self) -> str:
         return reverse("articles:home")
 
-    def stories(self, obj: public.Term | None) -> QuerySet:
-        return public.story_list()
-
     def items(self, obj: public.Term | None = None) -> list[public.StoryItem]:
-        return public.present(self.stories(obj).order_by("-published_at", "-pk")[:FEED_SIZE])
+        return public.present(public.newest(obj, FEED_SIZE).articles)
 
     def item_link(self, item: public.StoryItem) -> str:
         return item.page_url
@@ -75,10 +71,6 @@ class TermFeed(LatestFeed):
 
     def link(self, obj: public.Term) -> str:
         return obj.get_absolute_url()
-
-    def stories(self, obj: public.Term | None) -> QuerySet:
-        assert obj is not None
-        return public.story_list(public.stories_under(obj))
 
 
 class TopicFeed(TermFeed):

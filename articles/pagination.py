@@ -56,36 +56,47 @@ class KeysetPage:
 
 
 def keyset_page(
-    queryset: QuerySet[Article],
+    queryset: QuerySet,
     size: int,
     *,
     before: Cursor | None = None,
     after: Cursor | None = None,
     load: QuerySet[Article] | None = None,
+    keys: tuple[str, str] = ("published_at", "pk"),
 ) -> KeysetPage:
     """One page of ``queryset`` newest first: the ``size`` stories just older than ``before``
     (or just newer than ``after``; the first page when neither is given).
 
-    The page's ids are picked from ``queryset`` (the filter alone), then its rows are read with
-    ``load`` (the columns and joins a page shows): one query whatever the depth, and the
-    joins run for the page's rows only, not for every row a topic's sort has to look at.
+    The page's story ids are picked from ``queryset`` (the filter alone), whose rows carry a
+    story's date and id under the names ``keys`` (stories themselves, or a topic's rows),
+    then the stories are read with ``load`` (the columns and joins a page shows): one query
+    whatever the depth, and the joins run for the page's rows only, not for every row a
+    topic's sort has to look at.
     """
-    order = ("published_at", "pk") if after is not None else ("-published_at", "-pk")
+    date, story = keys
     if after is not None:
-        queryset = queryset.filter(published_at__gte=after.published_at).filter(
-            Q(published_at__gt=after.published_at) | Q(pk__gt=after.pk)
+        order = (date, story)
+        queryset = queryset.filter(**{f"{date}__gte": after.published_at}).filter(
+            Q(**{f"{date}__gt": after.published_at}) | Q(**{f"{story}__gt": after.pk})
         )
-    elif before is not None:
-        # The bare upper bound on the date lets the index range scan start at the cursor.
-        queryset = queryset.filter(published_at__lte=before.published_at).filter(
-            Q(published_at__lt=before.published_at) | Q(pk__lt=before.pk)
+    else:
+        order = (f"-{date}", f"-{story}")
+        if before is not None:
+            # The bare upper bound on the date lets the index range scan start at the cursor.
+            queryset = queryset.filter(**{f"{date}__lte": before.published_at}).filter(
+                Q(**{f"{date}__lt": before.published_at}) | Q(**{f"{story}__lt": before.pk})
+            )
+    ids = queryset.order_by(*order).values(story)[: size + 1]
+    load = Article.objects.all() if load is None else load
+    newest_first = after is None
+    rows = list(
+        load.filter(pk__in=Subquery(ids)).order_by(
+            *(("-published_at", "-pk") if newest_first else ("published_at", "pk"))
         )
-    ids = queryset.order_by(*order).values("pk")[: size + 1]
-    load = queryset.model.objects.all() if load is None else load
-    rows = list(load.filter(pk__in=Subquery(ids)).order_by(*order))
+    )
     more = len(rows) > size
     rows = rows[:size]
-    if after is not None:
+    if not newest_first:
         rows.reverse()  # walked up from the cursor: back to newest first
         return KeysetPage(
             articles=rows,

@@ -31,6 +31,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from .models import Article, ArticleTopic, Category, Provider, RelatedLink, Topic
+from .pagination import Cursor, KeysetPage, keyset_page
 
 # The columns a list item (and a feed entry) shows: list queries read these only, as rows.
 _LIST_COLUMNS = (
@@ -72,27 +73,19 @@ def _with_lead_image(queryset: QuerySet[Article]) -> QuerySet[Article]:
     )
 
 
-def story_list(queryset: QuerySet[Article] | None = None) -> QuerySet:
+@functools.cache
+def story_list() -> QuerySet:
     """Published stories as rows of the columns a list item shows; pass them to :func:`present`.
 
-    Rows, not model instances: a page reads 20 of them per request, and building the
-    instances (with their provider and category) cost more than the query itself.
+    Rows, not model instances: a page reads 20 of them per request, and building instances
+    (with their provider and category) cost more than the query itself. Built once per
+    process: every use clones it (filter, order_by, slicing), a fraction of the cost of
+    building its joins and annotations again.
     """
-    if queryset is None:
-        return _published_rows()
-    return _as_rows(queryset)
-
-
-@functools.cache
-def _published_rows() -> QuerySet:
-    # Built once per process: every use clones it (filter, order_by, slicing), which costs a
-    # fraction of building the joins and annotations again.
-    return _as_rows(Article.objects.published())
-
-
-def _as_rows(queryset: QuerySet[Article]) -> QuerySet:
     lead = [f"lead_{name}" for name in LEAD_FIELDS]
-    return _with_lead_image(queryset).values_list(*_LIST_COLUMNS, *lead, named=True)
+    return _with_lead_image(Article.objects.published()).values_list(
+        *_LIST_COLUMNS, *lead, named=True
+    )
 
 
 def top_stories(limit: int) -> QuerySet[Article]:
@@ -130,9 +123,23 @@ def story_page(*, preview: bool = False) -> QuerySet[Article]:
     )
 
 
-def stories_under(term: Term) -> QuerySet[Article]:
-    """Published stories of one topic, category or provider."""
-    return Article.objects.published().filter(**{_ARTICLE_FIELD[type(term)]: term})
+def newest(
+    term: Term | None, size: int, *, before: Cursor | None = None, after: Cursor | None = None
+) -> KeysetPage:
+    """A page of the newest published stories, all or one topic's, category's or provider's,
+    as rows of :func:`story_list` (see :func:`articles.pagination.keyset_page`)."""
+    if isinstance(term, Topic):
+        # The topic's rows keep a copy of their story's state and date (models.ArticleTopic):
+        # the page walks the topic's index newest first instead of sorting all its stories.
+        # What is shown is still only what published() lets through (story_list).
+        source: QuerySet = ArticleTopic.objects.filter(topic=term, published=True)
+        keys = ("published_at", "article_id")
+    else:
+        source = Article.objects.published()
+        if term is not None:
+            source = source.filter(**{_ARTICLE_FIELD[type(term)]: term})
+        keys = ("published_at", "pk")
+    return keyset_page(source, size, before=before, after=after, load=story_list(), keys=keys)
 
 
 def browsable(model: type[Term]) -> QuerySet[Term]:

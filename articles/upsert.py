@@ -180,11 +180,15 @@ def _upsert(
         ArticleImage.objects.filter(article_id__in=changed_ids).delete()
         RelatedLink.objects.filter(article_id__in=changed_ids).delete()
 
+    # A new story's topic rows carry its state and date (the topic pages' index); those of a
+    # story that already existed get them from its row, by trigger, so that an editor's
+    # decision committed meanwhile is what they copy (models.ArticleTopic).
+    new_story = {r.url: (r.published, r.published_at or now) for _, r in creates}
     _insert_rows(
         ArticleTopic,
-        ("article", "topic"),
+        ("article", "topic", "published", "published_at"),
         (
-            (ids[r.url], topic_id)
+            (ids[r.url], topic_id, *new_story.get(r.url, (False, None)))
             for r in records
             for topic_id in dict.fromkeys(topics[term_slug(name)] for name in r.topics)
         ),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
@@ -15,7 +14,7 @@ from django.views.generic import DetailView, TemplateView
 
 from . import public
 from .models import Article, Category, Provider, Topic
-from .pagination import Cursor, keyset_page
+from .pagination import Cursor
 
 PAGE_SIZE = 20
 
@@ -57,10 +56,7 @@ class StoryListView(ReaderMixin, TemplateView):
 
     template_name = "articles/article_list.html"
     page_size = PAGE_SIZE
-
-    def stories(self) -> QuerySet[Article]:
-        """The stories this list pages through."""
-        return Article.objects.published()
+    term: public.Term | None = None  # the topic, category or provider listed, if any
 
     def cursor(self, name: str) -> Cursor | None:
         raw = self.request.GET.get(name)
@@ -79,9 +75,7 @@ class StoryListView(ReaderMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         before, after = self.cursor("before"), self.cursor("after")
-        page = keyset_page(
-            self.stories(), self.page_size, before=before, after=after, load=public.story_list()
-        )
+        page = public.newest(self.term, self.page_size, before=before, after=after)
         return super().get_context_data(
             articles=public.present(page.articles),
             older=page.older,
@@ -117,9 +111,6 @@ class TermStoryListView(StoryListView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.term = get_object_or_404(self.model, **{self.lookup: kwargs[self.lookup]})
         return super().dispatch(request, *args, **kwargs)
-
-    def stories(self) -> QuerySet[Article]:
-        return public.stories_under(self.term)
 
     def feed_args(self) -> list[str]:
         return [getattr(self.term, self.lookup)]

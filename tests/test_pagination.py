@@ -102,11 +102,16 @@ def test_home_pages_pick_their_stories_from_the_published_index(client):
 @pytest.mark.usefixtures("sqlite_only")
 def test_topic_category_and_provider_pages_pick_their_stories_from_an_index(client):
     category = Category.objects.create(name="Science", slug="science")
-    story("S", topics=["AI"], category=category)
-    plan = story_query_plan(client, "/topics/ai/")
-    # The topic's rows come from the (topic, article) index; only their dates are sorted.
-    assert "SEARCH U1 USING COVERING INDEX article_topic_by_topic (topic_id=?)" in plan
-    assert re.search(r"SCAN \w+$", plan, re.M) is None, plan
+    stories = [story(f"S{n}", topics=["AI"], category=category, minutes_ago=n) for n in range(30)]
+    first = story_query_plan(client, "/topics/ai/")
+    deep = story_query_plan(client, f"/topics/ai/?before={Cursor.of(stories[25])}")
+    # A topic's stories come from its own rows' index, already newest first: nothing sorts
+    # the topic's stories, only the page's 21 rows are put in order.
+    assert "SEARCH U0 USING INDEX article_topic_latest (topic_id=?)" in first
+    assert "SEARCH U0 USING INDEX article_topic_latest (topic_id=? AND published_at<?)" in deep
+    for plan in (first, deep):
+        assert plan.count("USE TEMP B-TREE FOR ORDER BY") == 1, plan
+        assert re.search(r"SCAN \w+$", plan, re.M) is None, plan
     # Provider and category pages read an index led by that column, already in date order.
     for url, column in [
         ("/categories/science/", "category_id"),

@@ -1,0 +1,92 @@
+"""Topic rows keep a copy of their story's state and date (the topic pages' index), and the
+database keeps it true whichever code changes the story (migration 0006's triggers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from articles.importer import import_seeds
+from articles.models import Article, ArticleTopic
+from articles.services import set_publication
+from tests.admin_helpers import desk_user
+from tests.factories import make_article, seed_text
+
+pytestmark = pytest.mark.django_db
+
+
+def copies(article: Article) -> set[tuple[bool, dt.datetime | None]]:
+    return set(
+        ArticleTopic.objects.filter(article=article).values_list("published", "published_at")
+    )
+
+
+def assert_copies_match(article: Article) -> None:
+    article.refresh_from_db()
+    assert ArticleTopic.objects.filter(article=article).exists()
+    assert copies(article) == {(article.published, article.published_at)}
+
+
+def test_topics_added_by_the_orm_get_the_story_values():
+    assert_copies_match(make_article(published=True, topics=["AI", "Climate"]))
+    assert_copies_match(make_article(published=False, topics=["AI"]))
+
+
+def test_any_change_to_the_story_reaches_its_topic_rows():
+    article = make_article(published=False, topics=["AI", "Climate"])
+    article.set_published(True)
+    article.save()
+    assert_copies_match(article)
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - dt.timedelta(days=3))
+    assert_copies_match(article)
+    Article.objects.filter(pk=article.pk).update(published=False)
+    assert_copies_match(article)
+
+
+def test_the_publishing_service_reaches_the_topic_rows():
+    editor = desk_user("editor", "Editors")
+    articles = [make_article(published=False, topics=["AI"]) for _ in range(3)]
+    set_publication(Article.objects.filter(pk__in=[a.pk for a in articles]), True, by=editor)
+    for article in articles:
+        assert_copies_match(article)
+    set_publication(articles[:1], False, by=editor)
+    assert_copies_match(articles[0])
+
+
+def test_the_importer_writes_true_copies_for_new_and_changed_stories(write_seed):
+    url = "https://example.com/copied"
+    path = write_seed("a.txt", seed_text(originalUrl=url, published=True, topics=["AI", "Rain"]))
+    import_seeds([path])
+    article = Article.objects.get(url=url)
+    assert_copies_match(article)
+    # An editor's decision, then a re-import of a changed file with a new date and topics.
+    set_publication([article], False, by=desk_user("editor", "Editors"))
+    path.write_text(
+        seed_text(
+            originalUrl=url,
+            published=True,
+            publishedDateTime="2024-05-01T08:00:00Z",
+            topics=["Rain", "Sun"],
+        )
+    )
+    import_seeds([path])
+    article.refresh_from_db()
+    assert article.published is False
+    assert sorted(article.topics.values_list("name", flat=True)) == ["Rain", "Sun"]
+    assert_copies_match(article)
+    assert article.published_at == dt.datetime(2024, 5, 1, 8, tzinfo=dt.UTC)
+
+
+def test_a_topic_page_follows_the_editors(client, django_capture_on_commit_callbacks):
+    editor = desk_user("editor", "Editors")
+    article = make_article(title="Follow me", published=False, topics=["AI"])
+    make_article(title="Keeps the page up", published=True, topics=["AI"])
+    assert "Follow me" not in client.get("/topics/ai/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # readers' cached pages expire
+        set_publication([article], True, by=editor)
+    assert "Follow me" in client.get("/topics/ai/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        set_publication([article], False, by=editor)
+    assert "Follow me" not in client.get("/topics/ai/").content.decode()
