@@ -8,6 +8,7 @@ Sized from the CPU count; every value can be overridden from the environment:
 - ``GUNICORN_THREADS``: threads per worker (default 2 per core), so a worker waiting on the
   database or Redis still answers other requests;
 - ``GUNICORN_TIMEOUT``: seconds before a stuck worker is restarted (default 30);
+- ``GUNICORN_MAX_REQUESTS``: requests after which a worker is replaced (default 5000; 0 never);
 - ``FORWARDED_ALLOW_IPS``: proxies trusted for X-Forwarded-* (default 127.0.0.1).
 
 Each worker keeps its own local-memory cache; that is safe because the content version that
@@ -27,7 +28,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
 # Restart each worker now and then, staggered, so a slow leak can never grow without bound.
-max_requests = 5000
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500
 # Heartbeat files in memory: a slow disk must not make gunicorn think a worker is stuck.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

@@ -10,13 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.db.models import Q, QuerySet, Subquery
 
-from .models import Article
-
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICROSECOND = dt.timedelta(microseconds=1)
+
+
+class Dated(Protocol):
+    """A story, or a row of one: what a cursor is taken from."""
+
+    published_at: dt.datetime
+    pk: int
+
+
 _CURSOR = re.compile(r"(-?\d{1,20})_(\d{1,19})")
 
 
@@ -28,7 +36,7 @@ class Cursor:
     pk: int
 
     @classmethod
-    def of(cls, article: Article) -> Cursor:
+    def of(cls, article: Dated) -> Cursor:
         return cls(article.published_at, article.pk)
 
     @classmethod
@@ -50,22 +58,23 @@ class Cursor:
 
 @dataclass(frozen=True)
 class KeysetPage:
-    articles: list[Article]
+    articles: list[Any]  # rows of the page's load query, newest first
     older: Cursor | None  # the cursor of the next page down, when there is one
     newer: Cursor | None  # the cursor of the page above, unless this is the first page
 
 
-def keyset_page(
+def keyset_query(
     queryset: QuerySet,
     size: int,
     *,
     before: Cursor | None = None,
     after: Cursor | None = None,
-    load: QuerySet[Article] | None = None,
+    load: QuerySet,
     keys: tuple[str, str] = ("published_at", "pk"),
-) -> KeysetPage:
-    """One page of ``queryset`` newest first: the ``size`` stories just older than ``before``
-    (or just newer than ``after``; the first page when neither is given).
+) -> QuerySet:
+    """The query of one page of ``queryset`` newest first: the ``size`` stories just older
+    than ``before`` (or just newer than ``after``; the first page when neither is given), and
+    one more to tell whether there are more. Pass its rows to :func:`keyset_result`.
 
     The page's story ids are picked from ``queryset`` (the filter alone), whose rows carry a
     story's date and id under the names ``keys`` (stories themselves, or a topic's rows),
@@ -87,16 +96,17 @@ def keyset_page(
                 Q(**{f"{date}__lt": before.published_at}) | Q(**{f"{story}__lt": before.pk})
             )
     ids = queryset.order_by(*order).values(story)[: size + 1]
-    load = Article.objects.all() if load is None else load
-    newest_first = after is None
-    rows = list(
-        load.filter(pk__in=Subquery(ids)).order_by(
-            *(("-published_at", "-pk") if newest_first else ("published_at", "pk"))
-        )
-    )
+    newest_first = ("-published_at", "-pk") if after is None else ("published_at", "pk")
+    return load.filter(pk__in=Subquery(ids)).order_by(*newest_first)
+
+
+def keyset_result(
+    rows: list[Any], size: int, *, before: Cursor | None = None, after: Cursor | None = None
+) -> KeysetPage:
+    """The page that the rows of :func:`keyset_query` make, with its cursors."""
     more = len(rows) > size
     rows = rows[:size]
-    if not newest_first:
+    if after is not None:
         rows.reverse()  # walked up from the cursor: back to newest first
         return KeysetPage(
             articles=rows,

@@ -30,8 +30,9 @@ from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
+from .compiled import CompiledQuery
 from .models import Article, ArticleTopic, Category, Provider, RelatedLink, Topic
-from .pagination import Cursor, KeysetPage, keyset_page
+from .pagination import Cursor, KeysetPage, keyset_query, keyset_result
 
 # The columns a list item (and a feed entry) shows: list queries read these only, as rows.
 _LIST_COLUMNS = (
@@ -99,8 +100,12 @@ def top_stories(limit: int) -> QuerySet[Article]:
     )
 
 
+@functools.cache
 def related_coverage() -> QuerySet[RelatedLink]:
-    """Related links, each with ``target_slug`` set when we hold that story and it is public."""
+    """Related links, each with ``target_slug`` set when we hold that story and it is public.
+
+    Built once per process, like :func:`story_list`: use a clone (``.all()``, ``.filter()``).
+    """
     target = Article.objects.published().filter(pk=OuterRef("target_id"))
     return RelatedLink.objects.select_related("provider").annotate(
         target_slug=Subquery(target.values("slug")[:1])
@@ -108,38 +113,59 @@ def related_coverage() -> QuerySet[RelatedLink]:
 
 
 def story_page(*, preview: bool = False) -> QuerySet[Article]:
-    """Stories with everything their page shows (with :func:`present`, three queries).
+    """Stories with everything their page shows (with :func:`present_story`, three queries).
 
     ``is_public`` tells a preview (staff, who may open unpublished stories) what readers see.
     """
+    # A Prefetch keeps per-use state on its queryset: each page gets a clone of its own.
+    coverage = Prefetch("related_links", queryset=related_coverage().all(), to_attr="coverage")
+    return _story_page(preview).prefetch_related(coverage)
+
+
+@functools.cache
+def _story_page(preview: bool) -> QuerySet[Article]:
     public = Article.objects.published()
     queryset = (
         Article.objects.annotate(is_public=Exists(public.filter(pk=OuterRef("pk"))))
         if preview
         else public.annotate(is_public=Value(True))
     )
-    return _with_lead_image(queryset.select_related("provider", "category")).prefetch_related(
-        Prefetch("related_links", queryset=related_coverage(), to_attr="coverage")
-    )
+    return _with_lead_image(queryset.select_related("provider", "category"))
 
 
 def newest(
     term: Term | None, size: int, *, before: Cursor | None = None, after: Cursor | None = None
 ) -> KeysetPage:
     """A page of the newest published stories, all or one topic's, category's or provider's,
-    as rows of :func:`story_list` (see :func:`articles.pagination.keyset_page`)."""
-    if isinstance(term, Topic):
+    as rows of :func:`story_list` (see :mod:`articles.pagination`)."""
+    query = _newest_query(type(term) if term else None, term and term.pk, size, before, after)
+    return keyset_result(query.rows(), size, before=before, after=after)
+
+
+@functools.lru_cache(maxsize=1024)
+def _newest_query(
+    kind: type[Term] | None,
+    term_id: int | None,
+    size: int,
+    before: Cursor | None,
+    after: Cursor | None,
+) -> CompiledQuery:
+    # The SQL of the pages asked for most (every list's first pages) is worked out once per
+    # process; each request still reads the database (articles.compiled).
+    if kind is Topic:
         # The topic's rows keep a copy of their story's state and date (models.ArticleTopic):
         # the page walks the topic's index newest first instead of sorting all its stories.
         # What is shown is still only what published() lets through (story_list).
-        source: QuerySet = ArticleTopic.objects.filter(topic=term, published=True)
+        source: QuerySet = ArticleTopic.objects.filter(topic_id=term_id, published=True)
         keys = ("published_at", "article_id")
     else:
         source = Article.objects.published()
-        if term is not None:
-            source = source.filter(**{_ARTICLE_FIELD[type(term)]: term})
+        if kind is not None:
+            source = source.filter(**{f"{_ARTICLE_FIELD[kind]}_id": term_id})
         keys = ("published_at", "pk")
-    return keyset_page(source, size, before=before, after=after, load=story_list(), keys=keys)
+    return CompiledQuery(
+        keyset_query(source, size, before=before, after=after, load=story_list(), keys=keys)
+    )
 
 
 def browsable(model: type[Term]) -> QuerySet[Term]:
@@ -173,10 +199,11 @@ class StoryItem:
 
 def present(rows: Iterable[Any]) -> list[StoryItem]:
     """What a list shows of each row of :func:`story_list`, with all their topics read in one
-    query. Addresses are worked out once per process (:func:`cached_reverse`), so a long list
-    does not pay for URL reversing per item."""
+    query. Addresses and links are worked out once per process, so a long list does not pay
+    for URL reversing per item."""
     rows = list(rows)
-    topics = topic_links([row.pk for row in rows])
+    prefix = get_script_prefix()
+    topics = topic_links([row.pk for row in rows], prefix)
     return [
         StoryItem(
             pk=row.pk,
@@ -184,11 +211,15 @@ def present(rows: Iterable[Any]) -> list[StoryItem]:
             excerpt=row.excerpt,
             published_at=row.published_at,
             source_updated_at=row.source_updated_at,
-            page_url=cached_reverse("articles:detail", row.pk, row.slug),
+            page_url=_reverse(prefix, "articles:detail", (row.pk, row.slug)),
             date=_when(row.published_at),
             summary=_summary(row.excerpt),
-            provider_link=_link("articles:provider", row.provider__name, row.provider__domain),
-            category_link=_link("articles:category", row.category__name, row.category__slug),
+            provider_link=_link(
+                prefix, "articles:provider", row.provider__name, row.provider__domain
+            ),
+            category_link=_link(
+                prefix, "articles:category", row.category__name, row.category__slug
+            ),
             topic_links=topics[row.pk],
             lead=_lead_image(row),
         )
@@ -199,29 +230,36 @@ def present(rows: Iterable[Any]) -> list[StoryItem]:
 def present_story(article: Article) -> Article:
     """Attach what a story page shows to a row of :func:`story_page`: ``page_url``, ``date``,
     ``provider_link``, ``category_link``, ``topic_links`` and ``lead`` (as on a list item)."""
+    prefix = get_script_prefix()
     provider, category = article.provider, article.category
-    article.page_url = cached_reverse("articles:detail", article.pk, article.slug)
+    article.page_url = _reverse(prefix, "articles:detail", (article.pk, article.slug))
     article.date = _when(article.published_at)
-    article.topic_links = topic_links([article.pk])[article.pk]
-    article.provider_link = provider and _link("articles:provider", provider.name, provider.domain)
-    article.category_link = category and _link("articles:category", category.name, category.slug)
+    article.topic_links = topic_links([article.pk], prefix)[article.pk]
+    article.provider_link = provider and _link(
+        prefix, "articles:provider", provider.name, provider.domain
+    )
+    article.category_link = category and _link(
+        prefix, "articles:category", category.name, category.slug
+    )
     article.lead = _lead_image(article)
     return article
 
 
-def topic_links(article_ids: list[int]) -> defaultdict[int, list[TermLink]]:
+def topic_links(article_ids: list[int], prefix: str) -> defaultdict[int, list[TermLink]]:
     """Each story's topics by name, as links: one query for all the stories."""
     topics: defaultdict[int, list[TermLink]] = defaultdict(list)
     if article_ids:
-        for article_id, name, slug in _topic_rows().filter(article_id__in=article_ids):
-            topics[article_id].append(TermLink(name, cached_reverse("articles:topic", slug)))
+        for article_id, name, slug in _topic_query(tuple(article_ids)).rows():
+            topics[article_id].append(_link(prefix, "articles:topic", name, slug))
     return topics
 
 
-@functools.cache
-def _topic_rows() -> QuerySet:
-    return ArticleTopic.objects.order_by("topic__name").values_list(
-        "article_id", "topic__name", "topic__slug"
+@functools.lru_cache(maxsize=1024)
+def _topic_query(article_ids: tuple[int, ...]) -> CompiledQuery:
+    return CompiledQuery(
+        ArticleTopic.objects.filter(article_id__in=article_ids)
+        .order_by("topic__name")
+        .values_list("article_id", "topic__name", "topic__slug")
     )
 
 
@@ -233,6 +271,12 @@ def cached_reverse(name: str, *args: Any) -> str:
 @functools.lru_cache(maxsize=16384)
 def _reverse(prefix: str, name: str, args: tuple[Any, ...]) -> str:
     return reverse(name, args=args)  # the prefix is part of the cache key only
+
+
+@functools.lru_cache(maxsize=16384)
+def _link(prefix: str, route: str, name: str | None, key: str | None) -> TermLink | None:
+    """A topic's, category's or provider's link, by its page's route and URL key."""
+    return TermLink(name or key, reverse(route, args=[key])) if key else None
 
 
 class When(NamedTuple):
@@ -250,10 +294,6 @@ def _when(value: dt.datetime) -> When:
 def _summary(text: str) -> str:
     words = text.split()
     return text if len(words) <= SUMMARY_WORDS else " ".join(words[:SUMMARY_WORDS]) + " …"
-
-
-def _link(route: str, name: str | None, key: str | None) -> TermLink | None:
-    return TermLink(name or key, cached_reverse(route, key)) if key else None
 
 
 class LeadImage(NamedTuple):

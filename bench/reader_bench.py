@@ -58,6 +58,9 @@ def environment() -> dict[str, str]:
         PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}",
         DJANGO_DEBUG="false",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        # No worker replacement mid-run: hello world's volume would trigger it, and the cold
+        # worker's first requests would be charged to whichever target runs next.
+        GUNICORN_MAX_REQUESTS="0",
     )
     env.pop("REDIS_URL", None)
     return env
