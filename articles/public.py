@@ -20,7 +20,6 @@ from django.db.models import (
     F,
     FilteredRelation,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,7 +29,7 @@ from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
-from .compiled import CompiledQuery
+from .compiled import CompiledQuery, slot
 from .models import Article, ArticleTopic, Category, Provider, RelatedLink, Topic
 from .pagination import Cursor, KeysetPage, keyset_query, keyset_result
 
@@ -100,37 +99,76 @@ def top_stories(limit: int) -> QuerySet[Article]:
     )
 
 
-@functools.cache
-def related_coverage() -> QuerySet[RelatedLink]:
-    """Related links, each with ``target_slug`` set when we hold that story and it is public.
+# What a story page reads of the story, beyond a list item's columns.
+_PAGE_COLUMNS = ("body", "original_url", "web_url", "amp_url")
 
-    Built once per process, like :func:`story_list`: use a clone (``.all()``, ``.filter()``).
-    """
-    target = Article.objects.published().filter(pk=OuterRef("target_id"))
-    return RelatedLink.objects.select_related("provider").annotate(
-        target_slug=Subquery(target.values("slug")[:1])
+
+def story_page(pk: int, *, preview: bool = False) -> StoryPage | None:
+    """The story with this id as its page shows it, in three queries (the story, its related
+    coverage, its topics); None when there is none, or when it is not published and this is
+    not a ``preview`` (staff, who may open unpublished stories)."""
+    found = _story_query(preview).rows(pk)
+    if not found:
+        return None
+    row, prefix = found[0], get_script_prefix()
+    return StoryPage(
+        **_item_fields(row, prefix, topic_links([pk], prefix)[pk]),
+        slug=row.slug,
+        body=row.body,
+        provider_domain=row.provider__domain or "",
+        source_url=http_url(row.original_url) or http_url(row.web_url),
+        amp_url=http_url(row.amp_url),
+        is_public=bool(row.is_public),
+        coverage=[_related_item(link, prefix) for link in _coverage_query().rows(pk)],
     )
 
 
-def story_page(*, preview: bool = False) -> QuerySet[Article]:
-    """Stories with everything their page shows (with :func:`present_story`, three queries).
-
-    ``is_public`` tells a preview (staff, who may open unpublished stories) what readers see.
-    """
-    # A Prefetch keeps per-use state on its queryset: each page gets a clone of its own.
-    coverage = Prefetch("related_links", queryset=related_coverage().all(), to_attr="coverage")
-    return _story_page(preview).prefetch_related(coverage)
+@functools.cache
+def _story_query(preview: bool) -> CompiledQuery:
+    # is_public tells a preview what readers see: whether published() lets the story through.
+    stories = Article.objects.published()
+    if preview:
+        public = Exists(Article.objects.published().filter(pk=OuterRef("pk")))
+        stories = Article.objects.annotate(is_public=public)
+    else:
+        stories = stories.annotate(is_public=Value(True))
+    lead = [f"lead_{name}" for name in LEAD_FIELDS]
+    return CompiledQuery(
+        _with_lead_image(stories.filter(pk=slot(0))).values_list(
+            *_LIST_COLUMNS, *_PAGE_COLUMNS, *lead, "is_public", named=True
+        ),
+        slots=1,
+    )
 
 
 @functools.cache
-def _story_page(preview: bool) -> QuerySet[Article]:
-    public = Article.objects.published()
-    queryset = (
-        Article.objects.annotate(is_public=Exists(public.filter(pk=OuterRef("pk"))))
-        if preview
-        else public.annotate(is_public=Value(True))
+def _coverage_query() -> CompiledQuery:
+    # Each link with ``target_slug`` when we hold that story and readers may see it.
+    ours = Article.objects.published().filter(pk=OuterRef("target_id")).values("slug")[:1]
+    return CompiledQuery(
+        RelatedLink.objects.filter(article_id=slot(0))
+        .annotate(target_slug=Subquery(ours))
+        .order_by("position", "pk")
+        .values_list(
+            "title", "web_url", "published_at", "provider__name", "target_id", "target_slug",
+            named=True,
+        ),
+        slots=1,
+    )  # fmt: skip
+
+
+def _related_item(link: Any, prefix: str) -> RelatedItem:
+    if link.target_slug:
+        url, ours = _reverse(prefix, "articles:detail", (link.target_id, link.target_slug)), True
+    else:
+        url, ours = http_url(link.web_url), False
+    return RelatedItem(
+        title=link.title or "Untitled story",
+        url=url,
+        ours=ours,
+        provider_name=link.provider__name or "",
+        published_at=link.published_at,
     )
-    return _with_lead_image(queryset.select_related("provider", "category"))
 
 
 def newest(
@@ -138,20 +176,20 @@ def newest(
 ) -> KeysetPage:
     """A page of the newest published stories, all or one topic's, category's or provider's,
     as rows of :func:`story_list` (see :mod:`articles.pagination`)."""
-    query = _newest_query(type(term) if term else None, term and term.pk, size, before, after)
-    return keyset_result(query.rows(), size, before=before, after=after)
+    if term is None:
+        rows = _newest_query(None, size, before, after).rows()
+    else:
+        rows = _newest_query(type(term), size, before, after).rows(term.pk)
+    return keyset_result(rows, size, before=before, after=after)
 
 
 @functools.lru_cache(maxsize=1024)
 def _newest_query(
-    kind: type[Term] | None,
-    term_id: int | None,
-    size: int,
-    before: Cursor | None,
-    after: Cursor | None,
+    kind: type[Term] | None, size: int, before: Cursor | None, after: Cursor | None
 ) -> CompiledQuery:
-    # The SQL of the pages asked for most (every list's first pages) is worked out once per
-    # process; each request still reads the database (articles.compiled).
+    # The SQL of a list's first page, and of the pages its readers move to, is worked out
+    # once per process; each request still reads the database (articles.compiled).
+    term_id = slot(0)
     if kind is Topic:
         # The topic's rows keep a copy of their story's state and date (models.ArticleTopic):
         # the page walks the topic's index newest first instead of sorting all its stories.
@@ -164,7 +202,8 @@ def _newest_query(
             source = source.filter(**{f"{_ARTICLE_FIELD[kind]}_id": term_id})
         keys = ("published_at", "pk")
     return CompiledQuery(
-        keyset_query(source, size, before=before, after=after, load=story_list(), keys=keys)
+        keyset_query(source, size, before=before, after=after, load=story_list(), keys=keys),
+        slots=0 if kind is None else 1,
     )
 
 
@@ -197,6 +236,30 @@ class StoryItem:
     lead: LeadImage | None  # the lead image when its URL is http(s)
 
 
+@dataclass(frozen=True, slots=True)
+class StoryPage(StoryItem):
+    """One story as its page shows it (see :func:`story_page`)."""
+
+    slug: str
+    body: str
+    provider_domain: str
+    source_url: str  # the story at its provider: the original address, else the web address
+    amp_url: str
+    is_public: bool  # whether readers see it (a staff preview may show one they do not)
+    coverage: list[RelatedItem]
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedItem:
+    """Other coverage of a story, as its page lists it."""
+
+    title: str
+    url: str  # our page when we hold that story and it is public, else its http(s) source
+    ours: bool
+    provider_name: str
+    published_at: dt.datetime | None
+
+
 def present(rows: Iterable[Any]) -> list[StoryItem]:
     """What a list shows of each row of :func:`story_list`, with all their topics read in one
     query. Addresses and links are worked out once per process, so a long list does not pay
@@ -204,62 +267,45 @@ def present(rows: Iterable[Any]) -> list[StoryItem]:
     rows = list(rows)
     prefix = get_script_prefix()
     topics = topic_links([row.pk for row in rows], prefix)
-    return [
-        StoryItem(
-            pk=row.pk,
-            title=row.title,
-            excerpt=row.excerpt,
-            published_at=row.published_at,
-            source_updated_at=row.source_updated_at,
-            page_url=_reverse(prefix, "articles:detail", (row.pk, row.slug)),
-            date=_when(row.published_at),
-            summary=_summary(row.excerpt),
-            provider_link=_link(
-                prefix, "articles:provider", row.provider__name, row.provider__domain
-            ),
-            category_link=_link(
-                prefix, "articles:category", row.category__name, row.category__slug
-            ),
-            topic_links=topics[row.pk],
-            lead=_lead_image(row),
-        )
-        for row in rows
-    ]
+    return [StoryItem(**_item_fields(row, prefix, topics[row.pk])) for row in rows]
 
 
-def present_story(article: Article) -> Article:
-    """Attach what a story page shows to a row of :func:`story_page`: ``page_url``, ``date``,
-    ``provider_link``, ``category_link``, ``topic_links`` and ``lead`` (as on a list item)."""
-    prefix = get_script_prefix()
-    provider, category = article.provider, article.category
-    article.page_url = _reverse(prefix, "articles:detail", (article.pk, article.slug))
-    article.date = _when(article.published_at)
-    article.topic_links = topic_links([article.pk], prefix)[article.pk]
-    article.provider_link = provider and _link(
-        prefix, "articles:provider", provider.name, provider.domain
-    )
-    article.category_link = category and _link(
-        prefix, "articles:category", category.name, category.slug
-    )
-    article.lead = _lead_image(article)
-    return article
+def _item_fields(row: Any, prefix: str, topics: list[TermLink]) -> dict[str, Any]:
+    """A StoryItem's fields, from a row with the list columns and the lead image's."""
+    return {
+        "pk": row.pk,
+        "title": row.title,
+        "excerpt": row.excerpt,
+        "published_at": row.published_at,
+        "source_updated_at": row.source_updated_at,
+        "page_url": _reverse(prefix, "articles:detail", (row.pk, row.slug)),
+        "date": _when(row.published_at),
+        "summary": _summary(row.excerpt),
+        "provider_link": _link(
+            prefix, "articles:provider", row.provider__name, row.provider__domain
+        ),
+        "category_link": _link(prefix, "articles:category", row.category__name, row.category__slug),
+        "topic_links": topics,
+        "lead": _lead_image(row),
+    }
 
 
 def topic_links(article_ids: list[int], prefix: str) -> defaultdict[int, list[TermLink]]:
     """Each story's topics by name, as links: one query for all the stories."""
     topics: defaultdict[int, list[TermLink]] = defaultdict(list)
     if article_ids:
-        for article_id, name, slug in _topic_query(tuple(article_ids)).rows():
+        for article_id, name, slug in _topic_query(len(article_ids)).rows(*article_ids):
             topics[article_id].append(_link(prefix, "articles:topic", name, slug))
     return topics
 
 
-@functools.lru_cache(maxsize=1024)
-def _topic_query(article_ids: tuple[int, ...]) -> CompiledQuery:
+@functools.lru_cache(maxsize=128)
+def _topic_query(count: int) -> CompiledQuery:
     return CompiledQuery(
-        ArticleTopic.objects.filter(article_id__in=article_ids)
+        ArticleTopic.objects.filter(article_id__in=[slot(n) for n in range(count)])
         .order_by("topic__name")
-        .values_list("article_id", "topic__name", "topic__slug")
+        .values_list("article_id", "topic__name", "topic__slug"),
+        slots=count,
     )
 
 

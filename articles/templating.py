@@ -22,7 +22,7 @@ from django.utils.text import Truncator
 from jinja2 import Environment
 
 from . import public
-from .models import Article, RelatedLink
+from .public import StoryPage
 
 # Characters that could close the <script> element or open markup inside it, as JSON escapes.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -36,8 +36,6 @@ def environment(**options: Any) -> Environment:
     )
     env.filters.update(
         date=date,
-        http_url=public.http_url,
-        source_url=source_url,
         linebreaks=paragraphs,
         truncatechars=truncatechars,
     )
@@ -58,13 +56,8 @@ def truncatechars(value: str, length: int) -> str:
     return Truncator(value).chars(length)
 
 
-def source_url(story: Article | RelatedLink) -> str:
-    """Where the story lives at its provider: the original address, else the web address."""
-    return public.http_url(getattr(story, "original_url", "")) or public.http_url(story.web_url)
-
-
-def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
-    """schema.org NewsArticle data for a story page (prepared by ``public.present``)."""
+def news_article(article: StoryPage, request: HttpRequest) -> dict[str, Any]:
+    """schema.org NewsArticle data for a story page."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -76,18 +69,18 @@ def news_article(article: Article, request: HttpRequest) -> dict[str, Any]:
     }
     if article.lead:
         data["image"] = [article.lead.url]
-    if article.provider:
-        publisher = {"@type": "Organization", "name": article.provider.name}
+    if article.provider_link:
+        publisher = {"@type": "Organization", "name": article.provider_link.name}
         data["publisher"] = publisher
         data["author"] = publisher
-    if link := source_url(article):
-        data["isBasedOn"] = link
+    if article.source_url:
+        data["isBasedOn"] = article.source_url
     if article.topic_links:
         data["keywords"] = [topic.name for topic in article.topic_links]
     return data
 
 
-def news_article_json(article: Article, request: HttpRequest) -> SafeString:
+def news_article_json(article: StoryPage, request: HttpRequest) -> SafeString:
     """The story's NewsArticle data as JSON, safe inside <script type="application/ld+json">."""
     text = json.dumps(news_article(article, request), cls=DjangoJSONEncoder)
     return mark_safe(text.translate(_SCRIPT_ESCAPES))  # noqa: S308 - escaped just above

@@ -10,10 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import TemplateView
 
 from . import public
-from .models import Article, Category, Provider, Topic
+from .models import Category, Provider, Topic
 from .pagination import Cursor
 
 PAGE_SIZE = 20
@@ -171,27 +171,26 @@ class ProviderIndexView(ReaderMixin, TemplateView):
         return super().get_context_data(providers=public.browsable(Provider), **kwargs)
 
 
-class ArticleDetailView(ReaderMixin, DetailView):
+class ArticleDetailView(ReaderMixin, TemplateView):
     """One story. Staff also see unpublished ones, under a banner and with no-cache headers."""
 
     template_name = "articles/article_detail.html"
-    context_object_name = "article"
-    object: Article
-
-    def get_queryset(self) -> Any:
-        return public.story_page(preview=self.request.user.is_staff)
+    story: public.StoryPage
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = public.present_story(self.get_object())
-        if kwargs["slug"] != self.object.slug:
-            return HttpResponsePermanentRedirect(self.object.get_absolute_url())
-        response = self.render_to_response(self.get_context_data(object=self.object))
-        if not self.object.is_public:
+        story = public.story_page(kwargs["pk"], preview=request.user.is_staff)
+        if story is None:
+            raise Http404("No such story")
+        if kwargs["slug"] != story.slug:
+            return HttpResponsePermanentRedirect(story.page_url)
+        self.story = story
+        response = self.render_to_response(self.get_context_data(article=story))
+        if not story.is_public:
             patch_cache_control(response, private=True, no_cache=True, no_store=True, max_age=0)
         return response
 
     def canonical_path(self) -> str:
-        return self.object.get_absolute_url()
+        return self.story.page_url
 
 
 class RobotsView(TemplateView):
