@@ -6,11 +6,14 @@ translation cost twice as much as running the query (docs/PERFORMANCE.md). A
 rows into Python values), and every :meth:`~CompiledQuery.rows` call reads the database
 afresh: nothing of the data is kept.
 
-A query can take ids as parameters: build the queryset with :func:`slot` values where the
-ids go, and pass the ids to ``rows()``::
+A query can take ids and names as parameters: build the queryset with :func:`slot` (or
+:func:`text_slot`) values where they go, and pass the values to ``rows()``::
 
     query = CompiledQuery(Story.objects.filter(pk=slot(0)).values_list("title"), slots=1)
     query.rows(42)
+
+A slot stands for a value compared as it is (``pk=``, ``slug=``, ``__in``), not one that a
+lookup transforms first (``__icontains``, dates).
 
 Only ``values_list()`` querysets, which is what the reader pages read.
 """
@@ -30,8 +33,19 @@ _SLOT_BASE = 2_147_400_000
 
 
 def slot(number: int) -> int:
-    """The stand-in for the ``number``-th id a compiled query takes."""
+    """The stand-in for the ``number``-th parameter of a compiled query, an id."""
     return _SLOT_BASE + number
+
+
+def text_slot(number: int) -> str:
+    """The stand-in for the ``number``-th parameter of a compiled query, a string."""
+    return f"\x00slot {number}\x00"
+
+
+def _is_slot(param: Any, number: int) -> bool:
+    if type(param) is int:
+        return param == slot(number)
+    return type(param) is str and param == text_slot(number)
 
 
 class CompiledQuery:
@@ -47,11 +61,10 @@ class CompiledQuery:
         self.sql, self.params = sql, tuple(params)
         # Where each id goes among the parameters (an id may be used more than once).
         self._slots = [
-            [i for i, p in enumerate(self.params) if type(p) is int and p == slot(n)]
-            for n in range(slots)
+            [i for i, p in enumerate(self.params) if _is_slot(p, n)] for n in range(slots)
         ]
         if not all(self._slots):
-            raise ValueError(f"the queryset does not use slot(0) .. slot({slots - 1}): {sql}")
+            raise ValueError(f"the queryset does not use all of its {slots} slots: {sql}")
         names = queryset._fields or [
             *query.extra_select,
             *query.values_select,
@@ -61,14 +74,16 @@ class CompiledQuery:
         named = queryset._iterable_class is NamedValuesListIterable
         self._row = create_namedtuple_class(*names) if named else None
 
-    def rows(self, *ids: int) -> list[Any]:
-        """Run the query with these ids in its slots: its rows, as the queryset gives them."""
-        if len(ids) != len(self._slots):
-            raise TypeError(f"this query takes {len(self._slots)} ids, not {len(ids)}")
+    def rows(self, *values: int | str) -> list[Any]:
+        """Run the query with these values in its slots: its rows, as the queryset gives them."""
+        if len(values) != len(self._slots):
+            raise TypeError(f"this query takes {len(self._slots)} values, not {len(values)}")
         params = list(self.params)
-        for positions, value in zip(self._slots, ids, strict=True):
+        for positions, value in zip(self._slots, values, strict=True):
             for position in positions:
-                params[position] = int(value)
+                if type(value) is not type(self.params[position]):
+                    raise TypeError(f"slot {position} takes {type(self.params[position])}")
+                params[position] = value
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()

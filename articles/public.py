@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
-from .compiled import CompiledQuery, slot
+from .compiled import CompiledQuery, slot, text_slot
 from .models import Article, ArticleTopic, Category, Provider, RelatedLink, Topic
 from .pagination import Cursor, KeysetPage, keyset_query, keyset_result
 
@@ -216,6 +216,24 @@ def browsable(model: type[Term]) -> QuerySet[Term]:
 
 
 _ARTICLE_FIELD: dict[type, str] = {Topic: "topics", Category: "category", Provider: "provider"}
+
+
+def find_term(model: type[Term], key: str) -> Term | None:
+    """The topic or category with this slug, or the provider with this domain, if any.
+
+    Whether readers may browse it is for the page to tell (:func:`browsable`): a first page
+    with no story says so without a query of its own.
+    """
+    rows = _term_query(model).rows(key)
+    fields = [field.attname for field in model._meta.concrete_fields]
+    return model.from_db(_term_query(model).using, fields, rows[0]) if rows else None
+
+
+@functools.cache
+def _term_query(model: type[Term]) -> CompiledQuery:
+    key = "domain" if model is Provider else "slug"
+    fields = [field.attname for field in model._meta.concrete_fields]
+    return CompiledQuery(model.objects.filter(**{key: text_slot(0)}).values_list(*fields), slots=1)
 
 
 @dataclass(frozen=True, slots=True)

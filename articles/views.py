@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import TemplateView
@@ -109,7 +108,10 @@ class TermStoryListView(StoryListView):
     label: str
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.term = get_object_or_404(self.model, **{self.lookup: kwargs[self.lookup]})
+        term = public.find_term(self.model, kwargs[self.lookup])
+        if term is None:
+            raise Http404(f"No {self.label.lower()} {kwargs[self.lookup]!r}")
+        self.term = term
         return super().dispatch(request, *args, **kwargs)
 
     def feed_args(self) -> list[str]:

@@ -7,9 +7,12 @@ against a Django hello-world view served by the same gunicorn in the same run.
 The first run generates the corpus and imports it into bench/out/reader/db.sqlite3 (a few
 minutes); later runs reuse it. gunicorn starts once with the project's gunicorn.conf.py and
 ``bench/reader_settings.py`` (the project's settings without the page cache, plus /hello/).
-Each round drives every target with ``wrk`` on 127.0.0.1, the hello-world baseline first; the
-article and topic targets rotate over 500 stories and 50 topics. A target's ratio is its
-throughput over the baseline's in the same round; the table shows medians over the rounds.
+Each round drives every target with ``wrk`` on 127.0.0.1, with the hello-world baseline run
+before and after each target; the article and topic targets rotate over 500 stories and 50
+topics. A target's ratio is its throughput over the mean of the two baseline runs around it
+(these machines are shared: a neighbour's burst of load then skews one pair, not a round); the
+table shows medians over the rounds. Each run also reads the CPU time gunicorn's processes
+used, per request: a figure the neighbours' load moves much less than throughput.
 Target (issue #3): home, topic and article pages each >= 0.15x hello-world.
 """
 
@@ -136,6 +139,22 @@ def wrk(base: str, target: str | Path, duration: int, connections: int) -> tuple
     return rps, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def server_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) used so far by gunicorn's workers and master."""
+    pids = [master]
+    children = Path(f"/proc/{master}/task/{master}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -149,8 +168,8 @@ def main() -> None:
     env = environment()
     ensure_database(args.articles, env)
     urls = sample_urls(env)
+    baseline = ("hello world", "/hello/")
     targets: dict[str, str | Path] = {
-        "hello world": "/hello/",
         "home": "/",
         "home, page 500": urls["deep"],
         "topic": rotating_script("topics", urls["topics"]),
@@ -158,31 +177,53 @@ def main() -> None:
     }
     base = f"http://127.0.0.1:{args.port}"
     server = serve(env, args.port)
-    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
+    names = [baseline[0], *targets]
+    results: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in names}
+
+    def measure(target: str | Path) -> tuple[float, float, float]:
+        """req/s, p99 ms, and the server's CPU milliseconds per request."""
+        cpu = server_cpu_seconds(server.pid)
+        rps, p99 = wrk(base, target, args.duration, args.connections)
+        used = server_cpu_seconds(server.pid) - cpu
+        return rps, p99, used * 1000 / (rps * args.duration)
+
     try:
-        for target in targets.values():  # warm every worker up
+        for target in (baseline[1], *targets.values()):  # warm every worker up
             wrk(base, target, 2, args.connections)
         for round_no in range(1, args.rounds + 1):
-            baseline = 0.0
+            # Hello world runs before and after each target; the target is compared with the
+            # mean of the two, so a neighbour's burst of load skews one pair, not the round.
+            before = measure(baseline[1])
+            results[baseline[0]].append((*before, 1.0))
             for name, target in targets.items():
-                rps, p99 = wrk(base, target, args.duration, args.connections)
-                baseline = baseline or rps
-                results[name].append((rps, p99, rps / baseline))
-                line = f"round {round_no}: {name:15} {rps:8.0f} req/s  p99 {p99:7.1f} ms"
-                print(line, flush=True)
+                rps, p99, cpu = measure(target)
+                after = measure(baseline[1])
+                hello = (before[0] + after[0]) / 2
+                results[name].append((rps, p99, cpu, rps / hello))
+                print(
+                    f"round {round_no}: {name:15} {rps:8.0f} req/s  p99 {p99:7.1f} ms  "
+                    f"{cpu:5.2f} CPU ms/req  hello {before[0]:.0f}/{after[0]:.0f} req/s "
+                    f"({before[2]:.2f}/{after[2]:.2f} CPU ms/req)",
+                    flush=True,
+                )
+                before = after
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
     print(f"\n{args.articles:,} stories, {args.rounds} rounds of {args.duration}s per target, "
           f"{args.connections} connections; medians:")  # fmt: skip
-    print(f"{'target':15} {'req/s':>8} {'p99 ms':>8} {'ratio':>7}")
+    print(f"{'target':15} {'req/s':>8} {'p99 ms':>8} {'CPU ms':>7} {'ratio':>7}")
     summary = {}
+    hello_cpu = statistics.median(row[2] for row in results[baseline[0]])
     for name, rows in results.items():
-        rps, p99, ratio = (statistics.median(column) for column in zip(*rows, strict=True))
-        summary[name] = {"rps": rps, "p99_ms": p99, "ratio": ratio}
-        verdict = "" if name == "hello world" else ("  ok" if ratio >= TARGET else "  BELOW TARGET")
-        print(f"{name:15} {rps:8.0f} {p99:8.1f} {ratio:6.2f}x{verdict}")
+        rps, p99, cpu, ratio = (statistics.median(column) for column in zip(*rows, strict=True))
+        summary[name] = {"rps": rps, "p99_ms": p99, "cpu_ms_per_request": cpu, "ratio": ratio}
+        verdict = "" if name == baseline[0] else ("  ok" if ratio >= TARGET else "  BELOW TARGET")
+        print(f"{name:15} {rps:8.0f} {p99:8.1f} {cpu:7.2f} {ratio:6.2f}x{verdict}")
+    print(f"(server CPU per request against hello world's {hello_cpu:.2f} ms: "
+          + ", ".join(f"{n} {summary[n]['cpu_ms_per_request'] / hello_cpu:.1f}x" for n in targets)
+          + ")")  # fmt: skip
     (OUT / "results.json").write_text(json.dumps(summary, indent=2))
 
 

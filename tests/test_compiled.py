@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import public
-from articles.compiled import CompiledQuery
+from articles.compiled import CompiledQuery, slot, text_slot
 from articles.models import Article
 
 from .factories import make_article
@@ -42,3 +42,30 @@ def test_every_run_reads_the_database_afresh():
 def test_only_values_list_querysets():
     with pytest.raises(TypeError):
         CompiledQuery(Article.objects.all())
+
+
+def test_slots_take_ids_and_names():
+    make_article(title="One", topics=["AI"])
+    second = make_article(title="Two", topics=["Rain"])
+    by_id = CompiledQuery(
+        Article.objects.filter(pk=slot(0)).values_list("title", flat=False), slots=1
+    )
+    assert by_id.rows(second.pk) == [("Two",)]
+    assert by_id.rows(second.pk + 1000) == []
+    by_topic = CompiledQuery(
+        Article.objects.filter(topics__slug=text_slot(0), pk__in=[slot(1), slot(2)])
+        .values_list("title")
+        .order_by("title"),
+        slots=3,
+    )
+    assert by_topic.rows("rain", second.pk, second.pk) == [("Two",)]
+    assert by_topic.rows("ai", second.pk, second.pk) == []
+    with pytest.raises(TypeError):
+        by_id.rows("not an id")
+    with pytest.raises(TypeError):
+        by_id.rows()
+
+
+def test_every_slot_must_be_used():
+    with pytest.raises(ValueError):
+        CompiledQuery(Article.objects.filter(pk=slot(0)).values_list("title"), slots=2)
