@@ -6,8 +6,9 @@ import datetime as dt
 import tracemalloc
 
 import pytest
+import yaml
 
-from articles.seeds import SeedError, content_hash, normalise_url, parse_seed
+from articles.seeds import SeedError, SeedLoader, content_hash, normalise_url, parse_seed
 
 from .factories import seed_text
 
@@ -229,3 +230,25 @@ def test_harmless_aliases_are_fine():
 def test_content_hash_changes_with_content():
     assert content_hash(b"a") != content_hash(b"b")
     assert content_hash(b"a") == content_hash(b"a")
+
+
+SCALARS = """\
+plain: [yes, No, ON, off, y, n, Yes please, ~, null, NULL, nULL, '', "7", !!str 5]
+numbers: [1_000, 0x1F, 0o17, 017, 0b101, 1:20, 190:20:30.15, -1.5e3, 6.8523015e+5, +12, '+1']
+floats: [.inf, -.Inf, .nan, .5, 1.]
+dates: [2002-12-14, 2001-12-14t21:59:43.10-05:00, 2001-12-14 21:59:43.10 -5, 12:30:45]
+keys: {'<<': x, '=': y, ~: t, 1: one, true: t}
+<<: {merged: 1}
+empty:
+"""
+
+
+@pytest.mark.parametrize("text", [SCALARS, "a: <<\n", "a: =\n", "[1, two, 3.0, null]\n"])
+def test_the_seed_loader_reads_what_pyyamls_safe_loader_reads(text):
+    def load(loader):
+        try:
+            return repr(yaml.load(text, Loader=loader))  # noqa: S506 - both are safe loaders
+        except yaml.YAMLError as error:
+            return type(error).__name__
+
+    assert load(SeedLoader) == load(yaml.CSafeLoader)
