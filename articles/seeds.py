@@ -33,6 +33,9 @@ MAX_SHORT_LENGTH = 64
 
 _YAML = frontmatter.YAMLHandler()
 _STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq"))
+_SCALAR = yaml.ScalarNode
+# Keys that PyYAML's flatten_mapping rewrites: merge keys (<<) and value keys (=).
+_MERGE_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
 
 
 class SeedLoader(yaml.CSafeLoader):
@@ -52,29 +55,50 @@ class SeedLoader(yaml.CSafeLoader):
             self.constructed_objects = {}
 
     def _build(self, node: yaml.Node) -> Any:
+        # Plain strings, most of the nodes, are read inline: no call per key or value.
         kind, tag = type(node), node.tag
-        if kind is yaml.ScalarNode:
+        if kind is _SCALAR:
             return node.value if tag == _STR else self.construct_object(node)
         if node in self.constructed_objects:  # an alias
             return self.constructed_objects[node]
         if kind is yaml.MappingNode and tag == _MAP:
-            self.flatten_mapping(node)  # merge keys (<<)
             mapping: dict[Any, Any] = {}
             self.constructed_objects[node] = mapping
-            for key_node, value_node in node.value:
+            self._fill(mapping, node)
+            return mapping
+        if kind is yaml.SequenceNode and tag == _SEQ:
+            sequence: list[Any] = []
+            self.constructed_objects[node] = sequence
+            for item in node.value:
+                if type(item) is _SCALAR and item.tag == _STR:
+                    sequence.append(item.value)
+                else:
+                    sequence.append(self._build(item))
+            return sequence
+        return self.construct_object(node, deep=True)
+
+    def _fill(self, mapping: dict[Any, Any], node: yaml.MappingNode) -> None:
+        for key_node, value_node in node.value:
+            key_tag = key_node.tag
+            if type(key_node) is _SCALAR and key_tag == _STR:
+                key = key_node.value
+            else:
+                if key_tag in _MERGE_KEYS:
+                    # Merge keys (<<) are rare: only then does the mapping need flattening
+                    # (PyYAML's own step), after which it is read again from the start.
+                    self.flatten_mapping(node)
+                    mapping.clear()
+                    return self._fill(mapping, node)
                 key = self._build(key_node)
                 if not isinstance(key, Hashable):
                     raise yaml.constructor.ConstructorError(
                         None, None, "a mapping key is a list or mapping", key_node.start_mark
                     )
+            if type(value_node) is _SCALAR and value_node.tag == _STR:
+                mapping[key] = value_node.value
+            else:
                 mapping[key] = self._build(value_node)
-            return mapping
-        if kind is yaml.SequenceNode and tag == _SEQ:
-            sequence: list[Any] = []
-            self.constructed_objects[node] = sequence
-            sequence.extend(map(self._build, node.value))
-            return sequence
-        return self.construct_object(node, deep=True)
+        return None
 
     # Seed files use no path resolvers: skip the per-node bookkeeping for them.
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
@@ -88,7 +112,7 @@ class SeedLoader(yaml.CSafeLoader):
         scalar (libyaml calls this for every one): the implicit resolvers are looked up by
         the value's first character in a table built once, and path resolvers (which seed
         files never use) are not consulted."""
-        if kind is yaml.ScalarNode:
+        if kind is _SCALAR:
             if implicit[0]:
                 for tag, pattern in _IMPLICIT_RESOLVERS.get(value[:1], ()):
                     if pattern.match(value):

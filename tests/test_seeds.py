@@ -243,7 +243,16 @@ empty:
 """
 
 
-@pytest.mark.parametrize("text", [SCALARS, "a: <<\n", "a: =\n", "[1, two, 3.0, null]\n"])
+MERGES = """\
+base: &base {x: 1, y: two}
+child: {z: 3, <<: *base, y: own}
+list: [*base, {<<: [*base, {w: 4}]}]
+"""
+
+
+@pytest.mark.parametrize(
+    "text", [SCALARS, MERGES, "a: <<\n", "a: =\n", "{<<: 5}\n", "[1, two, 3.0, null]\n"]
+)
 def test_the_seed_loader_reads_what_pyyamls_safe_loader_reads(text):
     def load(loader):
         try:
