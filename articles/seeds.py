@@ -33,6 +33,7 @@ MAX_SHORT_LENGTH = 64
 
 _YAML = frontmatter.YAMLHandler()
 _STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq"))
+_INT = "tag:yaml.org,2002:int"
 _SCALAR = yaml.ScalarNode
 # Keys that PyYAML's flatten_mapping rewrites: merge keys (<<) and value keys (=).
 _MERGE_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
@@ -58,7 +59,12 @@ class SeedLoader(yaml.CSafeLoader):
         # Plain strings, most of the nodes, are read inline: no call per key or value.
         kind, tag = type(node), node.tag
         if kind is _SCALAR:
-            return node.value if tag == _STR else self.construct_object(node)
+            if tag == _STR:
+                return node.value
+            value = node.value
+            if tag == _INT and value.isascii() and value.isdigit() and value[0] != "0":
+                return int(value)  # what construct_yaml_int makes of a plain decimal
+            return self.construct_object(node)
         if node in self.constructed_objects:  # an alias
             return self.constructed_objects[node]
         if kind is yaml.MappingNode and tag == _MAP:
@@ -465,10 +471,12 @@ def _text(data: dict[str, Any], key: str, *, where: str = "", max_length: int | 
     value = data.get(key)
     if value is None:
         return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
+    if type(value) is str:
+        text = value.strip()
+    elif isinstance(value, bool) or not isinstance(value, int | float | dt.date):
         raise SeedError(f"{_name(where, key)}: expected text, got a {_kind(value)}")
-    text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    text = text.strip()
+    else:
+        text = (value.isoformat() if isinstance(value, dt.date) else str(value)).strip()
     if max_length is not None:
         text = " ".join(text.split())
         if len(text) > max_length:
