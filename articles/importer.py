@@ -31,10 +31,12 @@ from django.utils import timezone
 
 from .models import Article
 from .seeds import DEFAULT_MAX_BYTES, ArticleRecord, SeedError, content_hash, parse_seed
-from .upsert import ImportSummary, RunState, SeedFile, write_batch
+from .upsert import ImportSummary, RunState, SeedFile, select_in, write_batch
 
 SEED_SUFFIXES = (".txt", ".md")
 BATCH_SIZE = 2000  # files per transaction: bigger batches cost fewer round trips and commits
+# Batches read and handed to the workers ahead of the one being written.
+AHEAD = 2
 # Below this many files to parse, worker processes cost more than they save.
 MIN_FILES_FOR_WORKERS = 200
 
@@ -103,11 +105,8 @@ def import_seeds(
         _fewer_gc_passes(),
         _Parsers(workers if len(files) >= MIN_FILES_FOR_WORKERS else 1) as parsers,
     ):
-        for start in range(0, len(files), batch_size):
-            batch = [
-                _read(path, start + i, max_bytes)
-                for i, path in enumerate(files[start : start + batch_size])
-            ]
+        for start, stop in _batches(len(files), batch_size):
+            batch = [_read(path, start + i, max_bytes) for i, path in enumerate(files[start:stop])]
             for seed in batch:
                 if seed.error:
                     fail(seed, seed.error)
@@ -121,8 +120,9 @@ def import_seeds(
                 else:
                     todo.append(seed)
             pending.append((todo, parsers.submit(todo, max_bytes)))
-            # Keep one batch parsing in the workers while this process writes the previous one.
-            while len(pending) > 1:
+            # Keep the workers busy while this process writes: the next batches are already
+            # read and parsing when a write ends.
+            while len(pending) > AHEAD:
                 _finish(*pending.popleft(), summary, state, dry_run, fail)
                 if on_progress:
                     on_progress(summary)
@@ -132,6 +132,16 @@ def import_seeds(
                 on_progress(summary)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _batches(count: int, size: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of each batch. An import of more than one batch starts small, so that
+    writing starts while the workers parse the rest, then doubles up to ``size`` (fewer,
+    larger transactions)."""
+    start, step = 0, size if count <= size else max(1, size // 8)
+    while start < count:
+        yield start, min(start + step, count)
+        start, step = start + step, min(step * 2, size)
 
 
 @contextmanager
@@ -168,9 +178,7 @@ def _read(path: str, index: int, max_bytes: int) -> SeedFile:
 def _known_hashes(hashes: list[str]) -> set[str]:
     if not hashes:
         return set()
-    return set(
-        Article.objects.filter(content_hash__in=hashes).values_list("content_hash", flat=True)
-    )
+    return {key for (key,) in select_in(Article, "content_hash", hashes, "content_hash")}
 
 
 def parse_one(raw: bytes, max_bytes: int) -> ArticleRecord | str:
