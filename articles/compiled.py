@@ -24,11 +24,12 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import NamedValuesListIterable
+from django.db.models.query import NamedValuesListIterable, ValuesListIterable
 from django.db.models.utils import create_namedtuple_class
 
-# Stand-ins for ids while a query is compiled: within every integer column's range (Django
-# refuses a lookup beyond it), and no real id comes near them.
+# Stand-ins for values while a query is compiled: within every integer column's range (Django
+# refuses a lookup beyond it). A compiled query's other parameters are constants of the code
+# that built it, never a request's values, so a stand-in cannot be mistaken for one.
 _SLOT_BASE = 2_147_400_000
 
 
@@ -53,8 +54,8 @@ class CompiledQuery:
 
     def __init__(self, queryset: QuerySet, *, slots: int = 0) -> None:
         query = queryset.query
-        if not query.values_select and not query.annotation_select:
-            raise TypeError("CompiledQuery takes a values_list() queryset")
+        if queryset._iterable_class not in (ValuesListIterable, NamedValuesListIterable):
+            raise TypeError("CompiledQuery takes a values_list() queryset (not flat)")
         self.using = queryset.db
         self._compiler = query.get_compiler(self.using)
         sql, params = self._compiler.as_sql()
@@ -87,6 +88,8 @@ class CompiledQuery:
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
+        # The compiler is only read here, by any thread: its converters take settings from
+        # the connection it was made with, never that connection's state.
         compiler = self._compiler
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]

@@ -96,8 +96,8 @@ def keyset_query(
                 Q(**{f"{date}__lt": before.published_at}) | Q(**{f"{story}__lt": before.pk})
             )
     ids = queryset.order_by(*order).values(story)[: size + 1]
-    newest_first = ("-published_at", "-pk") if after is None else ("published_at", "pk")
-    return load.filter(pk__in=Subquery(ids)).order_by(*newest_first)
+    rows_order = ("-published_at", "-pk") if after is None else ("published_at", "pk")
+    return load.filter(pk__in=Subquery(ids)).order_by(*rows_order)
 
 
 def keyset_result(

@@ -88,7 +88,7 @@ def story_list() -> QuerySet:
     )
 
 
-def top_stories(limit: int) -> QuerySet[Article]:
+def top_stories(limit: int) -> QuerySet:
     """The newest stories ranked by the source's heat and quality (missing counts as 0)."""
     recent = Article.objects.published().order_by("-published_at", "-pk").values("pk")
     return (
@@ -99,6 +99,8 @@ def top_stories(limit: int) -> QuerySet[Article]:
     )
 
 
+# The largest id a database row can have (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
 # What a story page reads of the story, beyond a list item's columns.
 _PAGE_COLUMNS = ("body", "original_url", "web_url", "amp_url")
 
@@ -107,6 +109,8 @@ def story_page(pk: int, *, preview: bool = False) -> StoryPage | None:
     """The story with this id as its page shows it, in three queries (the story, its related
     coverage, its topics); None when there is none, or when it is not published and this is
     not a ``preview`` (staff, who may open unpublished stories)."""
+    if not 0 < pk <= MAX_ID:  # the address takes any number of digits; the database does not
+        return None
     found = _story_query(preview).rows(pk)
     if not found:
         return None
@@ -126,12 +130,11 @@ def story_page(pk: int, *, preview: bool = False) -> StoryPage | None:
 @functools.cache
 def _story_query(preview: bool) -> CompiledQuery:
     # is_public tells a preview what readers see: whether published() lets the story through.
-    stories = Article.objects.published()
     if preview:
         public = Exists(Article.objects.published().filter(pk=OuterRef("pk")))
         stories = Article.objects.annotate(is_public=public)
     else:
-        stories = stories.annotate(is_public=Value(True))
+        stories = Article.objects.published().annotate(is_public=Value(True))
     lead = [f"lead_{name}" for name in LEAD_FIELDS]
     return CompiledQuery(
         _with_lead_image(stories.filter(pk=slot(0))).values_list(
@@ -175,21 +178,34 @@ def newest(
     term: Term | None, size: int, *, before: Cursor | None = None, after: Cursor | None = None
 ) -> KeysetPage:
     """A page of the newest published stories, all or one topic's, category's or provider's,
-    as rows of :func:`story_list` (see :mod:`articles.pagination`)."""
-    if term is None:
-        rows = _newest_query(None, size, before, after).rows()
+    as rows of :func:`story_list` (see :mod:`articles.pagination`).
+
+    A list's first page, the page asked for most, runs a query compiled once per process
+    (articles.compiled); a page from a cursor is compiled for its request, as the cursor's
+    values come from the address.
+    """
+    ids = () if term is None else (term.pk,)
+    if before is None and after is None:
+        rows = _first_page_query(type(term) if term else None, size).rows(*ids)
     else:
-        rows = _newest_query(type(term), size, before, after).rows(term.pk)
+        query = _keyset_query(type(term) if term else None, size, before, after, *ids)
+        rows = list(query)
     return keyset_result(rows, size, before=before, after=after)
 
 
-@functools.lru_cache(maxsize=1024)
-def _newest_query(
-    kind: type[Term] | None, size: int, before: Cursor | None, after: Cursor | None
-) -> CompiledQuery:
-    # The SQL of a list's first page, and of the pages its readers move to, is worked out
-    # once per process; each request still reads the database (articles.compiled).
-    term_id = slot(0)
+@functools.cache
+def _first_page_query(kind: type[Term] | None, size: int) -> CompiledQuery:
+    query = _keyset_query(kind, size, None, None, *(() if kind is None else (slot(0),)))
+    return CompiledQuery(query, slots=0 if kind is None else 1)
+
+
+def _keyset_query(
+    kind: type[Term] | None,
+    size: int,
+    before: Cursor | None,
+    after: Cursor | None,
+    term_id: int | None = None,
+) -> QuerySet:
     if kind is Topic:
         # The topic's rows keep a copy of their story's state and date (models.ArticleTopic):
         # the page walks the topic's index newest first instead of sorting all its stories.
@@ -201,10 +217,7 @@ def _newest_query(
         if kind is not None:
             source = source.filter(**{f"{_ARTICLE_FIELD[kind]}_id": term_id})
         keys = ("published_at", "pk")
-    return CompiledQuery(
-        keyset_query(source, size, before=before, after=after, load=story_list(), keys=keys),
-        slots=0 if kind is None else 1,
-    )
+    return keyset_query(source, size, before=before, after=after, load=story_list(), keys=keys)
 
 
 def browsable(model: type[Term]) -> QuerySet[Term]:
@@ -224,9 +237,10 @@ def find_term(model: type[Term], key: str) -> Term | None:
     Whether readers may browse it is for the page to tell (:func:`browsable`): a first page
     with no story says so without a query of its own.
     """
-    rows = _term_query(model).rows(key)
+    query = _term_query(model)
+    rows = query.rows(key)
     fields = [field.attname for field in model._meta.concrete_fields]
-    return model.from_db(_term_query(model).using, fields, rows[0]) if rows else None
+    return model.from_db(query.using, fields, rows[0]) if rows else None
 
 
 @functools.cache

@@ -44,9 +44,11 @@ class SeedLoader(yaml.CSafeLoader):
 
     PyYAML's constructor builds every node through generators so that it can make
     self-referencing structures; seed files have none, and the detour costs a third of
-    the load time. Everything that is not a plain map, list or string (numbers, dates,
-    booleans, merge keys, and any tag, which the safe constructors refuse) goes through the
-    standard safe constructor. Aliases still share one object, as with SafeLoader.
+    the load time. Plain strings and decimal integers are read inline; everything else that
+    is not a plain map or list (other numbers, dates, booleans, and any tag, which the safe
+    constructors refuse) goes through the standard safe constructor, and a mapping with merge
+    keys (<<) through PyYAML's own flattening. Aliases still share one object, as with
+    SafeLoader; ``tests/test_seeds.py`` checks it reads what PyYAML's safe loader reads.
     """
 
     def construct_document(self, node: yaml.Node) -> Any:
@@ -128,13 +130,13 @@ class SeedLoader(yaml.CSafeLoader):
 
 
 # The implicit resolvers of PyYAML's safe loader (YAML 1.1: bool, int, float, null, timestamp,
-# merge, value) by the first character they apply to ("" for the empty value).
+# merge, value) by the first character they apply to ("" for the empty value). PyYAML keys
+# resolvers that apply to any first character under None; its safe loader has none.
 _IMPLICIT_RESOLVERS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
-    first: tuple(resolvers)
-    for first, resolvers in SeedLoader.yaml_implicit_resolvers.items()
-    if first is not None
+    first: tuple(resolvers) for first, resolvers in SeedLoader.yaml_implicit_resolvers.items()
 }
-assert None not in SeedLoader.yaml_implicit_resolvers  # no resolver applies to every value
+if None in _IMPLICIT_RESOLVERS:
+    raise ImportError("PyYAML's safe loader has a resolver for any value: update SeedLoader")
 
 
 ARTICLE_KEYS = frozenset(

@@ -320,8 +320,8 @@ def select_in(
     model: type[Model], key: str, values: Collection[str], *columns: str
 ) -> list[tuple[Any, ...]]:
     """``columns`` of the rows whose text ``key`` is one of ``values``, as tuples: one query,
-    without the ORM preparing each of the batch's thousands of values one by one. For text,
-    integer and boolean columns (no conversion is applied to what the database returns)."""
+    without the ORM preparing each of the batch's thousands of values one by one. For text
+    and integer columns (no conversion is applied to what the database returns)."""
     if not values:
         return []
     quote = connection.ops.quote_name

@@ -125,7 +125,8 @@ class TermStoryListView(StoryListView):
         # A term readers may not browse (no published story) has no page: an empty first page
         # says so without a query of its own; a page past the end asks.
         if not context["articles"] and (
-            context["first_page"] or not public.browsable(self.model).filter(pk=self.term.pk)
+            context["first_page"]
+            or not public.browsable(self.model).filter(pk=self.term.pk).exists()
         ):
             raise Http404(f"No published story under {self.term}")
         return context

@@ -69,3 +69,15 @@ def test_slots_take_ids_and_names():
 def test_every_slot_must_be_used():
     with pytest.raises(ValueError):
         CompiledQuery(Article.objects.filter(pk=slot(0)).values_list("title"), slots=2)
+
+
+@pytest.mark.parametrize(
+    "queryset",
+    [
+        lambda: Article.objects.values("title"),
+        lambda: Article.objects.values_list("title", flat=True),
+    ],
+)
+def test_rows_other_than_tuples_are_refused(queryset):
+    with pytest.raises(TypeError):
+        CompiledQuery(queryset())

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, ArticleImage, Category, Provider, RelatedLink
+from articles.pagination import Cursor
 
 from .factories import make_article
 
@@ -373,3 +374,20 @@ def test_a_full_page_and_its_css_weigh_under_30_kb_compressed(client):
     css = Path(finders.find("articles/site.css")).read_bytes()
     assert len(gzip.compress(html)) + len(gzip.compress(css)) <= 30 * 1024
     assert b"<style" not in html and b' style="' not in html
+
+
+def test_a_story_id_beyond_any_database_id_is_not_found(client):
+    story("Real")
+    assert client.get("/articles/99999999999999999999999/any-slug/").status_code == 404
+    assert client.get(f"/articles/{2**63}/any-slug/").status_code == 404
+
+
+@pytest.mark.parametrize("cursor_id", [1, 2_147_400_000, 2**62])
+def test_a_cursor_is_read_as_given_whatever_its_id(client, cursor_id):
+    """A page from a cursor compares with the cursor's own values (no stand-in is mistaken
+    for one, articles.compiled), on a page that also takes the term's id."""
+    news = Category.objects.create(name="News", slug="news")
+    tied = story("Same minute as the cursor", category=news, minutes_ago=10)
+    cursor = Cursor(tied.published_at, cursor_id)
+    html = client.get(f"/categories/news/?before={cursor}").content.decode()
+    assert ("Same minute as the cursor" in html) is (tied.pk < cursor_id)

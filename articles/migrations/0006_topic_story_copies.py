@@ -45,7 +45,7 @@ POSTGRESQL = [
     CREATE FUNCTION article_topic_copy_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         SELECT published, published_at INTO NEW.published, NEW.published_at
-        FROM articles_article WHERE id = NEW.article_id;
+        FROM articles_article WHERE id = NEW.article_id FOR SHARE;
         RETURN NEW;
     END $$
     """,
@@ -112,8 +112,9 @@ class Migration(migrations.Migration):
             name="published_at",
             field=models.DateTimeField(editable=False, null=True),
         ),
-        migrations.RunSQL(FILL, migrations.RunSQL.noop, elidable=False),
+        # Triggers first: a story published while the copy is filled reaches its rows.
         migrations.RunPython(create_triggers, drop_triggers, elidable=False),
+        migrations.RunSQL(FILL, migrations.RunSQL.noop, elidable=False),
         migrations.AddIndex(
             model_name="articletopic",
             index=models.Index(
