@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 from django.db.models import (
     Exists,
@@ -58,11 +58,10 @@ class TermLink(NamedTuple):
 def http_url(value: str | None) -> str:
     """The URL when it is http(s) with a host, else "": nothing else becomes a link."""
     value = (value or "").strip()
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return ""
-    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+    return value if _HTTP_WITH_HOST.match(value) else ""
+
+
+_HTTP_WITH_HOST = re.compile(r"https?://[^/?#\s]", re.IGNORECASE)
 
 
 def _with_lead_image(queryset: QuerySet[Article]) -> QuerySet[Article]:
@@ -297,12 +296,14 @@ def present(rows: Iterable[Any]) -> list[StoryItem]:
     query. Addresses and links are worked out once per process, so a long list does not pay
     for URL reversing per item."""
     rows = list(rows)
-    prefix = get_script_prefix()
+    prefix, zone = get_script_prefix(), timezone.get_current_timezone()
     topics = topic_links([row.pk for row in rows], prefix)
-    return [StoryItem(**_item_fields(row, prefix, topics[row.pk])) for row in rows]
+    return [StoryItem(**_item_fields(row, prefix, topics[row.pk], zone)) for row in rows]
 
 
-def _item_fields(row: Any, prefix: str, topics: list[TermLink]) -> dict[str, Any]:
+def _item_fields(
+    row: Any, prefix: str, topics: list[TermLink], zone: dt.tzinfo | None = None
+) -> dict[str, Any]:
     """A StoryItem's fields, from a row with the list columns and the lead image's."""
     return {
         "pk": row.pk,
@@ -311,7 +312,7 @@ def _item_fields(row: Any, prefix: str, topics: list[TermLink]) -> dict[str, Any
         "published_at": row.published_at,
         "source_updated_at": row.source_updated_at,
         "page_url": _reverse(prefix, "articles:detail", (row.pk, row.slug)),
-        "date": _when(row.published_at),
+        "date": _when(row.published_at, zone),
         "summary": _summary(row.excerpt),
         "provider_link": _link(
             prefix, "articles:provider", row.provider__name, row.provider__domain
@@ -364,8 +365,8 @@ class When(NamedTuple):
     text: str
 
 
-def _when(value: dt.datetime) -> When:
-    local = timezone.localtime(value)
+def _when(value: dt.datetime, zone: dt.tzinfo | None = None) -> When:
+    local = value.astimezone(zone or timezone.get_current_timezone())
     return When(local.isoformat(), f"{local.day} {local:%b %Y, %H:%M}")
 
 

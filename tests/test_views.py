@@ -306,6 +306,32 @@ def test_hostile_text_from_seed_files_is_escaped_everywhere(client):
     assert data["headline"] == hostile[:110]
 
 
+@pytest.mark.parametrize(
+    ("value", "link"),
+    [
+        ("https://example.com/a?b#c", "https://example.com/a?b#c"),
+        ("  HTTP://Example.com  ", "HTTP://Example.com"),
+        ("http://user@example.com:8080/", "http://user@example.com:8080/"),
+        ("javascript:alert(1)", ""),
+        (" javascript:alert(1)", ""),
+        ("data:text/html,hi", ""),
+        ("ftp://example.com/", ""),
+        ("mailto:a@example.com", ""),
+        ("//example.com/x", ""),
+        ("http:/example.com", ""),
+        ("http:///path", ""),
+        ("http://", ""),
+        ("\x00http://example.com", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_only_http_urls_with_a_host_are_links(value, link):
+    from articles.public import http_url
+
+    assert http_url(value) == link
+
+
 def test_non_http_urls_never_become_links_or_images(client):
     article = story(
         "Odd links",
