@@ -6,20 +6,23 @@ translation cost twice as much as running the query (docs/PERFORMANCE.md). A
 rows into Python values), and every :meth:`~CompiledQuery.rows` call reads the database
 afresh: nothing of the data is kept.
 
-A query can take ids and names as parameters: build the queryset with :func:`slot` (or
-:func:`text_slot`) values where they go, and pass the values to ``rows()``::
+A query can take ids, names and times as parameters: build the queryset with :func:`slot`,
+:func:`text_slot` or :func:`time_slot` values where they go, and pass the values to
+``rows()``::
 
     query = CompiledQuery(Story.objects.filter(pk=slot(0)).values_list("title"), slots=1)
     query.rows(42)
 
-A slot stands for a value compared as it is (``pk=``, ``slug=``, ``__in``), not one that a
-lookup transforms first (``__icontains``, dates).
+A slot stands for a value compared as it is (``pk=``, ``slug=``, ``__in``, ``__lt`` on a
+``DateTimeField``), not one that a lookup transforms first (``__icontains``, ``__date``).
 
 Only ``values_list()`` querysets, which is what the reader pages read.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
@@ -31,6 +34,7 @@ from django.db.models.utils import create_namedtuple_class
 # refuses a lookup beyond it). A compiled query's other parameters are constants of the code
 # that built it, never a request's values, so a stand-in cannot be mistaken for one.
 _SLOT_BASE = 2_147_400_000
+_TIME_BASE = dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
 
 
 def slot(number: int) -> int:
@@ -43,10 +47,10 @@ def text_slot(number: int) -> str:
     return f"\x00slot {number}\x00"
 
 
-def _is_slot(param: Any, number: int) -> bool:
-    if type(param) is int:
-        return param == slot(number)
-    return type(param) is str and param == text_slot(number)
+def time_slot(number: int) -> dt.datetime:
+    """The stand-in for the ``number``-th parameter of a compiled query, an aware datetime
+    compared with a ``DateTimeField``."""
+    return _TIME_BASE + dt.timedelta(microseconds=number)
 
 
 class CompiledQuery:
@@ -57,15 +61,24 @@ class CompiledQuery:
         if queryset._iterable_class not in (ValuesListIterable, NamedValuesListIterable):
             raise TypeError("CompiledQuery takes a values_list() queryset (not flat)")
         self.using = queryset.db
+        ops = connections[self.using].ops
         self._compiler = query.get_compiler(self.using)
         sql, params = self._compiler.as_sql()
         self.sql, self.params = sql, tuple(params)
-        # Where each id goes among the parameters (an id may be used more than once).
-        self._slots = [
-            [i for i, p in enumerate(self.params) if _is_slot(p, n)] for n in range(slots)
-        ]
-        if not all(self._slots):
-            raise ValueError(f"the queryset does not use all of its {slots} slots: {sql}")
+        # Each slot: how a value is made a parameter, and where it goes (maybe more than once).
+        self._slots: list[tuple[Callable[[Any], Any], list[int]]] = []
+        for n in range(slots):
+            for kind, stand_in, prepare in (
+                (int, slot(n), _id),
+                (str, text_slot(n), str),
+                (dt.datetime, ops.adapt_datetimefield_value(time_slot(n)), _time(ops)),
+            ):
+                found = [i for i, p in enumerate(self.params) if _same(p, stand_in)]
+                if found:
+                    self._slots.append((_checked(kind, prepare), found))
+                    break
+            else:
+                raise ValueError(f"the queryset does not use slot {n} of {slots}: {sql}")
         names = queryset._fields or [
             *query.extra_select,
             *query.values_select,
@@ -75,16 +88,15 @@ class CompiledQuery:
         named = queryset._iterable_class is NamedValuesListIterable
         self._row = create_namedtuple_class(*names) if named else None
 
-    def rows(self, *values: int | str) -> list[Any]:
+    def rows(self, *values: Any) -> list[Any]:
         """Run the query with these values in its slots: its rows, as the queryset gives them."""
         if len(values) != len(self._slots):
             raise TypeError(f"this query takes {len(self._slots)} values, not {len(values)}")
         params = list(self.params)
-        for positions, value in zip(self._slots, values, strict=True):
+        for (prepare, positions), value in zip(self._slots, values, strict=True):
+            prepared = prepare(value)
             for position in positions:
-                if type(value) is not type(self.params[position]):
-                    raise TypeError(f"slot {position} takes {type(self.params[position])}")
-                params[position] = value
+                params[position] = prepared
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
@@ -98,3 +110,31 @@ class CompiledQuery:
             return list(values)
         new, row_class = tuple.__new__, self._row
         return [new(row_class, row) for row in values]
+
+
+def _same(param: Any, stand_in: Any) -> bool:
+    return type(param) is type(stand_in) and param == stand_in
+
+
+def _id(value: int) -> int:
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(f"not a database integer: {value}")
+    return value
+
+
+def _checked(kind: type, prepare: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if type(value) is not kind and not (kind is dt.datetime and isinstance(value, kind)):
+            raise TypeError(f"this slot takes a {kind.__name__}, not {value!r:.40}")
+        return prepare(value)
+
+    return check
+
+
+def _time(ops: Any) -> Callable[[dt.datetime], Any]:
+    def prepare(value: dt.datetime) -> Any:
+        if value.tzinfo is None:
+            raise TypeError("this slot takes an aware datetime")
+        return ops.adapt_datetimefield_value(value)
+
+    return prepare

@@ -49,7 +49,10 @@ class Cursor:
             when = EPOCH + int(match[1]) * MICROSECOND
         except OverflowError as error:
             raise ValueError(f"not a cursor: {raw!r}") from error
-        return cls(when, int(match[2]))
+        pk = int(match[2])
+        if pk >= 2**63:  # beyond any database id
+            raise ValueError(f"not a cursor: {raw!r}")
+        return cls(when, pk)
 
     def __str__(self) -> str:
         # Whole microseconds since the epoch: exact, short, and safe in a query string.

@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
-from .compiled import CompiledQuery, slot, text_slot
+from .compiled import CompiledQuery, slot, text_slot, time_slot
 from .models import Article, ArticleTopic, Category, Provider, RelatedLink, Topic
 from .pagination import Cursor, KeysetPage, keyset_query, keyset_result
 
@@ -177,25 +177,25 @@ def newest(
     term: Term | None, size: int, *, before: Cursor | None = None, after: Cursor | None = None
 ) -> KeysetPage:
     """A page of the newest published stories, all or one topic's, category's or provider's,
-    as rows of :func:`story_list` (see :mod:`articles.pagination`).
-
-    A list's first page, the page asked for most, runs a query compiled once per process
-    (articles.compiled); a page from a cursor is compiled for its request, as the cursor's
-    values come from the address.
-    """
-    ids = () if term is None else (term.pk,)
-    if before is None and after is None:
-        rows = _first_page_query(type(term) if term else None, size).rows(*ids)
-    else:
-        query = _keyset_query(type(term) if term else None, size, before, after, *ids)
-        rows = list(query)
-    return keyset_result(rows, size, before=before, after=after)
+    as rows of :func:`story_list` (see :mod:`articles.pagination`), through a query compiled
+    once per process for each kind of list and page (articles.compiled)."""
+    cursor = before or after
+    direction = "before" if before else "after" if after else None
+    values = [] if term is None else [term.pk]
+    if cursor is not None:
+        values += [cursor.published_at, cursor.pk]
+    query = _page_query(type(term) if term else None, size, direction)
+    return keyset_result(query.rows(*values), size, before=before, after=after)
 
 
 @functools.cache
-def _first_page_query(kind: type[Term] | None, size: int) -> CompiledQuery:
-    query = _keyset_query(kind, size, None, None, *(() if kind is None else (slot(0),)))
-    return CompiledQuery(query, slots=0 if kind is None else 1)
+def _page_query(kind: type[Term] | None, size: int, direction: str | None) -> CompiledQuery:
+    # Slots, in order: the term's id (for a term's list), the cursor's date and id (past page 1).
+    term_id, n = (None, 0) if kind is None else (slot(0), 1)
+    cursor = None if direction is None else Cursor(time_slot(n), slot(n + 1))
+    before, after = (cursor, None) if direction == "before" else (None, cursor)
+    query = _keyset_query(kind, size, before, after, term_id)
+    return CompiledQuery(query, slots=n + (0 if cursor is None else 2))
 
 
 def _keyset_query(

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import public
-from articles.compiled import CompiledQuery, slot, text_slot
+from articles.compiled import CompiledQuery, slot, text_slot, time_slot
 from articles.models import Article
 
 from .factories import make_article
@@ -81,3 +81,23 @@ def test_every_slot_must_be_used():
 def test_rows_other_than_tuples_are_refused(queryset):
     with pytest.raises(TypeError):
         CompiledQuery(queryset())
+
+
+def test_time_slots_take_aware_datetimes():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old = make_article(title="Old", published_at=timezone.now() - dt.timedelta(days=2))
+    make_article(title="New", published_at=timezone.now())
+    older_than = CompiledQuery(
+        Article.objects.filter(published_at__lt=time_slot(0), pk__gte=slot(1)).values_list("title"),
+        slots=2,
+    )
+    day_ago = timezone.now() - dt.timedelta(days=1)
+    assert older_than.rows(day_ago, old.pk) == [("Old",)]
+    assert older_than.rows(day_ago, old.pk + 1) == []
+    with pytest.raises(TypeError):
+        older_than.rows(day_ago.replace(tzinfo=None), old.pk)
+    with pytest.raises(ValueError):
+        older_than.rows(day_ago, 2**63)

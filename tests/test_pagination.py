@@ -62,7 +62,9 @@ def test_stories_with_the_same_date_are_neither_skipped_nor_repeated(client):
     assert sorted(titles) == [f"{n:02d}" for n in range(25)]
 
 
-@pytest.mark.parametrize("cursor", ["yesterday", "1_", "99999999999999999999_1", "1_2_3"])
+@pytest.mark.parametrize(
+    "cursor", ["yesterday", "1_", "99999999999999999999_1", "1_2_3", "1_9999999999999999999"]
+)
 def test_a_malformed_cursor_is_not_found(client, cursor):
     assert client.get("/", {"before": cursor}).status_code == 404
 
