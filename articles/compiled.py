@@ -23,12 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import NamedValuesListIterable, ValuesListIterable
 from django.db.models.utils import create_namedtuple_class
+
+# The largest integer a database column holds (a signed 64-bit integer): the largest id.
+MAX_INTEGER = 2**63 - 1
 
 # Stand-ins for values while a query is compiled: within every integer column's range (Django
 # refuses a lookup beyond it). A compiled query's other parameters are constants of the code
@@ -68,14 +72,14 @@ class CompiledQuery:
         # Each slot: how a value is made a parameter, and where it goes (maybe more than once).
         self._slots: list[tuple[Callable[[Any], Any], list[int]]] = []
         for n in range(slots):
-            for kind, stand_in, prepare in (
-                (int, slot(n), _id),
-                (str, text_slot(n), str),
-                (dt.datetime, ops.adapt_datetimefield_value(time_slot(n)), _time(ops)),
+            for stand_in, prepare in (
+                (slot(n), _id),
+                (text_slot(n), _text),
+                (ops.adapt_datetimefield_value(time_slot(n)), partial(_time, ops)),
             ):
                 found = [i for i, p in enumerate(self.params) if _same(p, stand_in)]
                 if found:
-                    self._slots.append((_checked(kind, prepare), found))
+                    self._slots.append((prepare, found))
                     break
             else:
                 raise ValueError(f"the queryset does not use slot {n} of {slots}: {sql}")
@@ -116,25 +120,21 @@ def _same(param: Any, stand_in: Any) -> bool:
     return type(param) is type(stand_in) and param == stand_in
 
 
-def _id(value: int) -> int:
-    if not -(2**63) <= value < 2**63:
+def _id(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError(f"this slot takes an id, not {value!r:.40}")
+    if not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
         raise ValueError(f"not a database integer: {value}")
     return value
 
 
-def _checked(kind: type, prepare: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
-        if type(value) is not kind and not (kind is dt.datetime and isinstance(value, kind)):
-            raise TypeError(f"this slot takes a {kind.__name__}, not {value!r:.40}")
-        return prepare(value)
-
-    return check
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError(f"this slot takes a string, not {value!r:.40}")
+    return value
 
 
-def _time(ops: Any) -> Callable[[dt.datetime], Any]:
-    def prepare(value: dt.datetime) -> Any:
-        if value.tzinfo is None:
-            raise TypeError("this slot takes an aware datetime")
-        return ops.adapt_datetimefield_value(value)
-
-    return prepare
+def _time(ops: Any, value: Any) -> Any:
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise TypeError(f"this slot takes an aware datetime, not {value!r:.40}")
+    return ops.adapt_datetimefield_value(value)

@@ -29,9 +29,10 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from .bulk import select_in
 from .models import Article
 from .seeds import DEFAULT_MAX_BYTES, ArticleRecord, SeedError, content_hash, parse_seed
-from .upsert import ImportSummary, RunState, SeedFile, select_in, write_batch
+from .upsert import ImportSummary, RunState, SeedFile, write_batch
 
 SEED_SUFFIXES = (".txt", ".md")
 BATCH_SIZE = 2000  # files per transaction: bigger batches cost fewer round trips and commits

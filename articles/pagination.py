@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from django.db.models import Q, QuerySet, Subquery
 
+from .compiled import MAX_INTEGER
+
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICROSECOND = dt.timedelta(microseconds=1)
 
@@ -50,7 +52,7 @@ class Cursor:
         except OverflowError as error:
             raise ValueError(f"not a cursor: {raw!r}") from error
         pk = int(match[2])
-        if pk >= 2**63:  # beyond any database id
+        if pk > MAX_INTEGER:  # beyond any database id
             raise ValueError(f"not a cursor: {raw!r}")
         return cls(when, pk)
 

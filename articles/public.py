@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
-from .compiled import CompiledQuery, slot, text_slot, time_slot
+from .compiled import MAX_INTEGER, CompiledQuery, slot, text_slot, time_slot
 from .models import Article, ArticleTopic, Category, Provider, RelatedLink, Topic
 from .pagination import Cursor, KeysetPage, keyset_query, keyset_result
 
@@ -98,8 +98,6 @@ def top_stories(limit: int) -> QuerySet:
     )
 
 
-# The largest id a database row can have (a signed 64-bit integer).
-MAX_ID = 2**63 - 1
 # What a story page reads of the story, beyond a list item's columns.
 _PAGE_COLUMNS = ("body", "original_url", "web_url", "amp_url")
 
@@ -108,7 +106,7 @@ def story_page(pk: int, *, preview: bool = False) -> StoryPage | None:
     """The story with this id as its page shows it, in three queries (the story, its related
     coverage, its topics); None when there is none, or when it is not published and this is
     not a ``preview`` (staff, who may open unpublished stories)."""
-    if not 0 < pk <= MAX_ID:  # the address takes any number of digits; the database does not
+    if not 0 < pk <= MAX_INTEGER:  # the address takes any number of digits; the database does not
         return None
     found = _story_query(preview).rows(pk)
     if not found:
@@ -384,6 +382,6 @@ class LeadImage(NamedTuple):
 
 
 def _lead_image(story: Any) -> LeadImage | None:
-    if not http_url(getattr(story, "lead_url", None)):
+    if not http_url(story.lead_url):
         return None
     return LeadImage(*(getattr(story, f"lead_{name}") for name in LEAD_FIELDS))

@@ -8,15 +8,14 @@ related links rewritten, and never their editorial fields. Rows go to the tables
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Field, Model, OuterRef, Subquery
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 
+from .bulk import insert_rows, select_in
 from .cache import bump_after_commit
 from .models import (
     Article,
@@ -151,7 +150,7 @@ def _upsert(
     topics = _ensure_terms(Topic, (t for r in records for t in r.topics))
 
     now = state.now
-    _insert_rows(
+    insert_rows(
         Article,
         ("url", *SOURCE_FIELDS, "created_at", "published", "published_changed_at",
          "first_published_at"),
@@ -184,7 +183,7 @@ def _upsert(
     # story that already existed get them from its row, by trigger, so that an editor's
     # decision committed meanwhile is what they copy (models.ArticleTopic).
     new_story = {r.url: (r.published, r.published_at or now) for _, r in creates}
-    _insert_rows(
+    insert_rows(
         ArticleTopic,
         ("article", "topic", "published", "published_at"),
         (
@@ -193,7 +192,7 @@ def _upsert(
             for topic_id in dict.fromkeys(topics[term_slug(name)] for name in r.topics)
         ),
     )
-    _insert_rows(
+    insert_rows(
         ArticleImage,
         ("article", "position", "url", "width", "height", "is_cached", "title", "attribution",
          "extra"),
@@ -265,7 +264,7 @@ def _create_related(
 ) -> None:
     urls = {item.url for r in records for item in r.related if item.url}
     targets = dict(select_in(Article, "url", urls, "url", "id"))
-    _insert_rows(
+    insert_rows(
         RelatedLink,
         ("article", "position", "title", "excerpt", "url", "web_url", "amp_url", "cdn_amp_url",
          "published_at", "type", "quality", "provider", "target", "extra"),
@@ -278,95 +277,6 @@ def _create_related(
             for i, item in enumerate(r.related)
         ),
     )  # fmt: skip
-
-
-def _insert_rows(model: type[Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Write many rows straight to the table: COPY on PostgreSQL, executemany on SQLite.
-
-    ``bulk_create`` spends more time building and preparing model instances than the
-    database spends writing them (4.4 s of an 11 s import of 10,000 files on SQLite; on
-    PostgreSQL, Django's client-side parameter binding costs as much again). Constraints
-    still apply: they live in the database.
-    """
-    fields = [model._meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
-    prepare = [(i, _memo(p)) for i, p in enumerate(map(_preparer, fields)) if p is not None]
-    values = []
-    for row in rows:
-        row = list(row)
-        for i, prep in prepare:
-            if row[i] is not None:
-                row[i] = prep(row[i])
-        values.append(row)
-    if not values:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The raw psycopg cursor: wrap its errors as Django's (IntegrityError et al.).
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-            ):
-                for row in values:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
-
-
-def select_in(
-    model: type[Model], key: str, values: Collection[str], *columns: str
-) -> list[tuple[Any, ...]]:
-    """``columns`` of the rows whose text ``key`` is one of ``values``, as tuples: one query,
-    without the ORM preparing each of the batch's thousands of values one by one. For text
-    and integer columns (no conversion is applied to what the database returns)."""
-    if not values:
-        return []
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
-    table, where = quote(model._meta.db_table), quote(model._meta.get_field(key).column)
-    values = list(values)
-    found: list[tuple[Any, ...]] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), _MAX_PARAMETERS):
-            chunk = values[start : start + _MAX_PARAMETERS]
-            placeholders = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"SELECT {names} FROM {table} WHERE {where} IN ({placeholders})", chunk)
-            found.extend(cursor.fetchall())
-    return found
-
-
-# Parameters per statement: well below SQLite's limit (32,766) and PostgreSQL's (65,535).
-_MAX_PARAMETERS = 10_000
-
-
-def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``convert``, done once per object: a batch's rows share their ``now`` timestamps."""
-    done: dict[int, tuple[Any, Any]] = {}
-
-    def prepare(value: Any) -> Any:
-        hit = done.get(id(value))
-        if hit is None:
-            hit = done[id(value)] = (value, convert(value))  # holding value keeps its id unique
-        return hit[1]
-
-    return prepare
-
-
-def _preparer(field: Field) -> Callable[[Any], Any] | None:
-    """How to turn a Python value into a database parameter, for fields that need it."""
-    kind = field.get_internal_type()
-    if kind == "DateTimeField":
-        if connection.vendor == "sqlite":
-            # What the SQLite backend stores, without its per-value settings look-ups; the
-            # importer's dates are always aware.
-            return lambda value: str(value.astimezone(dt.UTC).replace(tzinfo=None))
-        return connection.ops.adapt_datetimefield_value
-    if kind == "JSONField":
-        return partial(connection.ops.adapt_json_value, encoder=field.encoder)
-    return None
 
 
 def _ensure_providers(records: list[ArticleRecord]) -> dict[str, int]:

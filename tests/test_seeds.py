@@ -8,7 +8,8 @@ import tracemalloc
 import pytest
 import yaml
 
-from articles.seeds import SeedError, SeedLoader, content_hash, normalise_url, parse_seed
+from articles.seeds import SeedError, content_hash, normalise_url, parse_seed
+from articles.seedyaml import SeedLoader
 
 from .factories import seed_text
 
