@@ -1,15 +1,20 @@
-"""Bulk SQL for the importer: many rows into a table, and rows looked up by key, in a fixed
-number of statements and without the ORM's per-object and per-value work."""
+"""Bulk SQL for the importer: many rows into a table, many rows updated, rows looked up by
+key, in a fixed number of statements and without the ORM's per-object and per-value work.
+
+The rows hold database values: text, numbers, booleans and None, with dates and JSON already
+encoded by :func:`time_encoder` and :func:`encode_json`. The importer encodes them in its
+parser processes, where the work costs the writing process nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Collection, Iterable, Sequence
-from functools import partial
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Model
 
 
 def insert_rows(model: type[Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -20,19 +25,11 @@ def insert_rows(model: type[Model], names: Sequence[str], rows: Iterable[Sequenc
     PostgreSQL, Django's client-side parameter binding costs as much again). Constraints
     still apply: they live in the database.
     """
-    fields = [model._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
-    prepare = [(i, _memo(p)) for i, p in enumerate(map(_preparer, fields)) if p is not None]
-    values = []
-    for row in rows:
-        row = list(row)
-        for i, prep in prepare:
-            if row[i] is not None:
-                row[i] = prep(row[i])
-        values.append(row)
-    if not values:
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    rows = list(rows)
+    if not rows:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -41,19 +38,36 @@ def insert_rows(model: type[Model], names: Sequence[str], rows: Iterable[Sequenc
                 connection.wrap_database_errors,
                 cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
             ):
-                for row in values:
+                for row in rows:
                     copy.write_row(row)
         else:
-            placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+            placeholders = ", ".join(["%s"] * len(names))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+
+def update_rows(model: type[Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Set the columns ``names`` of many rows, each row's values followed by its primary key:
+    one statement run for every row (``bulk_update`` builds a CASE per column instead, and
+    prepares every value through its model field)."""
+    rows = list(rows)
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(model._meta.get_field(n).column)} = %s" for n in names)
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {assignments} "
+        f"WHERE {quote(model._meta.pk.column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def select_in(
     model: type[Model], key: str, values: Collection[str], *columns: str
 ) -> list[tuple[Any, ...]]:
     """``columns`` of the rows whose text ``key`` is one of ``values``, as tuples: one query,
-    without the ORM preparing each of the batch's thousands of values one by one. For text
-    and integer columns (no conversion is applied to what the database returns)."""
+    without the ORM preparing each of the batch's thousands of values one by one. The values
+    come as the driver gives them (no model field conversion), fit to be written back."""
     if not values:
         return []
     quote = connection.ops.quote_name
@@ -74,28 +88,17 @@ def select_in(
 _MAX_PARAMETERS = 10_000
 
 
-def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``convert``, done once per object: a batch's rows share their ``now`` timestamps."""
-    done: dict[int, tuple[Any, Any]] = {}
-
-    def prepare(value: Any) -> Any:
-        hit = done.get(id(value))
-        if hit is None:
-            hit = done[id(value)] = (value, convert(value))  # holding value keeps its id unique
-        return hit[1]
-
-    return prepare
+def time_encoder(vendor: str) -> Callable[[dt.datetime], Any]:
+    """How an aware datetime is written to a ``DateTimeField`` on the database ``vendor``
+    (``connection.vendor``): as text, which costs less to send between processes than a
+    datetime and needs no per-value work in the driver."""
+    if vendor == "sqlite":  # what Django's SQLite backend stores: naive UTC, str() form
+        return lambda value: str(value.astimezone(dt.UTC).replace(tzinfo=None))
+    if vendor == "postgresql":  # ISO 8601 with its offset: timestamptz input in any DateStyle
+        return lambda value: str(value.astimezone(dt.UTC))
+    return lambda value: value  # another backend: its driver adapts datetimes itself
 
 
-def _preparer(field: Field) -> Callable[[Any], Any] | None:
-    """How to turn a Python value into a database parameter, for fields that need it."""
-    kind = field.get_internal_type()
-    if kind == "DateTimeField":
-        if connection.vendor == "sqlite":
-            # What the SQLite backend stores, without its per-value settings look-ups; the
-            # importer's dates are always aware.
-            return lambda value: str(value.astimezone(dt.UTC).replace(tzinfo=None))
-        return connection.ops.adapt_datetimefield_value
-    if kind == "JSONField":
-        return partial(connection.ops.adapt_json_value, encoder=field.encoder)
-    return None
+def encode_json(value: Any) -> str:
+    """A ``JSONField`` value as the database receives it (Django's own encoding)."""
+    return json.dumps(value)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.importer import find_seed_files, import_seeds
+from articles.importer import find_seed_files, import_seeds, read_capped
 from articles.models import (
     Article,
     ArticleImage,
@@ -170,6 +170,15 @@ def test_oversized_file_is_refused_without_reading_it_all(write_seed, tmp_path):
     write_seed("big.txt", seed_text(excerpt="x" * 3000))
     summary, errors = run(tmp_path / "seeds", max_bytes=1000)
     assert summary.failed == 1 and "over the 1,000-byte limit" in errors[0][1]
+
+
+@pytest.mark.parametrize("size", [0, 1, 999, 1000, 1001, 70_000, 200_000])
+def test_files_are_read_whole_up_to_one_byte_over_the_cap(tmp_path, size):
+    path = tmp_path / "f.txt"
+    data = bytes(i % 251 for i in range(size))
+    path.write_bytes(data)
+    assert read_capped(str(path), 1000) == data[:1001]
+    assert read_capped(str(path), 100_000) == data[:100_001]
 
 
 def test_related_links_point_at_stories_we_hold_whichever_comes_first(write_seed, tmp_path):
