@@ -4,8 +4,10 @@ The pipeline for each batch of files (in path order):
 
 1. read each file (at most ``max_bytes`` + 1 bytes) and fingerprint it;
 2. skip the files whose fingerprint an article already carries (unchanged; no parsing);
-3. parse the rest in worker processes (:mod:`articles.seeds`), the next batch parsing while
-   this one is written;
+3. parse the rest into database rows (:mod:`articles.seeds`, then
+   :func:`articles.upsert.story_rows`) in worker processes, the next batches parsing while
+   this one is written; this process parses whatever part of a batch no worker has started
+   when it needs it;
 4. write the batch in one transaction (:mod:`articles.upsert`): new stories, changed stories'
    source fields, and their topics, images and related links. Editorial fields of existing
    stories are never written.
@@ -16,6 +18,7 @@ with the same identity are one story: the later one in path order wins.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import multiprocessing
 import os
@@ -26,6 +29,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -90,7 +94,11 @@ def import_seeds(
     on_error: ErrorHandler | None = None,
     on_progress: ProgressHandler | None = None,
 ) -> ImportSummary:
-    """Import every seed file under ``paths``; see the module docstring for the rules."""
+    """Import every seed file under ``paths``; see the module docstring for the rules.
+
+    ``workers`` is the number of cores to parse on: this process and ``workers - 1`` parser
+    processes (default: every core).
+    """
     started = time.perf_counter()
     files = find_seed_files(paths)
     summary = ImportSummary(files=len(files))
@@ -102,7 +110,7 @@ def import_seeds(
         summary.failed += 1
         report_error(seed.path, reason)
 
-    pending: deque[tuple[list[SeedFile], list[Future | StoryRows | str]]] = deque()
+    pending: deque[tuple[list[SeedFile], list[_Chunk]]] = deque()
     with (
         _fewer_gc_passes(),
         _Parsers(workers if len(files) >= MIN_FILES_FOR_WORKERS else 1) as parsers,
@@ -138,12 +146,26 @@ def import_seeds(
 
 def _batches(count: int, size: int) -> Iterator[tuple[int, int]]:
     """(start, stop) of each batch. An import of more than one batch starts small, so that
-    writing starts while the workers parse the rest, then doubles up to ``size`` (fewer,
-    larger transactions)."""
-    start, step = 0, size if count <= size else max(1, size // 8)
-    while start < count:
-        yield start, min(start + step, count)
-        start, step = start + step, min(step * 2, size)
+    writing starts while the workers parse the rest, doubles up to ``size`` (fewer, larger
+    transactions), and ends small the same way, so that the workers are not left idle while
+    one last big batch is written."""
+    if count <= size:
+        yield from [(0, count)] if count else []
+        return
+    head: list[int] = []
+    tail: list[int] = []
+    step, left = max(1, size // 8), count
+    while left:
+        for side in (head, tail):
+            take = min(step, left)
+            if take:
+                side.append(take)
+                left -= take
+        step = min(step * 2, size)
+    start = 0
+    for length in head + tail[::-1]:
+        yield start, start + length
+        start += length
 
 
 @contextmanager
@@ -200,11 +222,13 @@ def _known_hashes(hashes: list[str]) -> set[str]:
     return {key for (key,) in select_in(Article, "content_hash", hashes, "content_hash")}
 
 
-def parse_one(raw: bytes, max_bytes: int, vendor: str) -> StoryRows | str:
-    """Parse in a worker: the story's rows for the database ``vendor``, or the one-line
-    reason the file cannot be imported."""
+def parse_one(
+    raw: bytes, max_bytes: int, encode_time: Callable[[dt.datetime], Any]
+) -> StoryRows | str:
+    """Parse one file: the story's rows, dates written by ``encode_time``
+    (``bulk.time_encoder``), or the one-line reason the file cannot be imported."""
     try:
-        return story_rows(parse_seed(raw, max_bytes=max_bytes), time_encoder(vendor))
+        return story_rows(parse_seed(raw, max_bytes=max_bytes), encode_time)
     except SeedError as exc:
         return str(exc)
     except Exception as exc:  # a parser bug must not stop the other files
@@ -212,21 +236,54 @@ def parse_one(raw: bytes, max_bytes: int, vendor: str) -> StoryRows | str:
 
 
 def _parse_many(raws: list[bytes], max_bytes: int, vendor: str) -> list[StoryRows | str]:
-    return [parse_one(raw, max_bytes, vendor) for raw in raws]
+    encode_time = time_encoder(vendor)
+    return [parse_one(raw, max_bytes, encode_time) for raw in raws]
+
+
+class _Chunk:
+    """Files handed to the parsers together: a worker parses them, or this process does when
+    it needs them before any worker has started on them."""
+
+    __slots__ = ("future", "raws", "max_bytes", "vendor")
+
+    def __init__(self, raws: list[bytes], max_bytes: int, vendor: str) -> None:
+        self.future: Future | None = None
+        self.raws, self.max_bytes, self.vendor = raws, max_bytes, vendor
+
+    def results(self) -> list[StoryRows | str]:
+        if self.future is None:
+            return _parse_many(self.raws, self.max_bytes, self.vendor)
+        try:
+            return self.future.result()
+        except BrokenProcessPool:
+            raise RuntimeError("a parser process died (out of memory?)") from None
+
+    def take_back(self) -> None:
+        """Parse here if no worker has started: this process would only wait otherwise."""
+        if self.future is not None and self.future.cancel():
+            self.future = None
 
 
 class _Parsers:
-    """Parse in worker processes when there are several cores, else in this process."""
+    """Parse on ``cores`` cores: this process and ``cores - 1`` worker processes.
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
+    The workers parse the batches ahead while this process writes; when it needs a batch,
+    this process parses whatever part of it no worker has started. On two cores that keeps
+    both busy with two processes, where two workers beside the writer (three processes)
+    made every file cost a quarter more.
+    """
+
+    CHUNK = 25  # files per task: small enough to share a batch out evenly
+
+    def __init__(self, cores: int) -> None:
+        self.cores = cores
         self.pool: Executor | None = None
 
     def __enter__(self) -> _Parsers:
-        if self.workers > 1:
+        if self.cores > 1:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             self.pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context(method)
+                self.cores - 1, mp_context=multiprocessing.get_context(method)
             )
         return self
 
@@ -234,31 +291,30 @@ class _Parsers:
         if self.pool:
             self.pool.shutdown(cancel_futures=True)
 
-    def submit(self, seeds: list[SeedFile], max_bytes: int) -> list[Future | StoryRows | str]:
+    def submit(self, seeds: list[SeedFile], max_bytes: int) -> list[_Chunk]:
         vendor = connection.vendor
-        if self.pool is None or len(seeds) < 8:
-            return [parse_one(seed.raw, max_bytes, vendor) for seed in seeds]
-        chunk = max(1, len(seeds) // (self.workers * 4))
-        return [
-            self.pool.submit(_parse_many, [s.raw for s in seeds[i : i + chunk]], max_bytes, vendor)
-            for i in range(0, len(seeds), chunk)
+        chunks = [
+            _Chunk([s.raw for s in seeds[i : i + self.CHUNK]], max_bytes, vendor)
+            for i in range(0, len(seeds), self.CHUNK)
         ]
+        if self.pool is not None:
+            for chunk in chunks:
+                chunk.future = self.pool.submit(
+                    _parse_many, chunk.raws, chunk.max_bytes, chunk.vendor
+                )
+        return chunks
 
 
-def _results(results: list[Future | StoryRows | str]) -> Iterator[StoryRows | str]:
-    for result in results:
-        if isinstance(result, Future):
-            try:
-                yield from result.result()
-            except BrokenProcessPool:
-                raise RuntimeError("a parser process died (out of memory?)") from None
-        else:
-            yield result
+def _results(chunks: list[_Chunk]) -> Iterator[StoryRows | str]:
+    for chunk in reversed(chunks):  # the last are the least likely to have started
+        chunk.take_back()
+    for chunk in chunks:
+        yield from chunk.results()
 
 
 def _finish(
     seeds: list[SeedFile],
-    results: list[Future | StoryRows | str],
+    results: list[_Chunk],
     summary: ImportSummary,
     state: RunState,
     dry_run: bool,

@@ -279,7 +279,7 @@ def _provider(value: Any, where: str, url: str) -> ProviderRecord | None:
         raise SeedError(f"{where}: expected a mapping with name and domain, got a {_kind(value)}")
     name = _text(value, "name", where=where, max_length=MAX_NAME_LENGTH)
     domain = _text(value, "domain", where=where, max_length=253).lower().removeprefix("www.")
-    if domain and not re.fullmatch(r"[^\s/:@]+", domain):
+    if domain and not _DOMAIN.fullmatch(domain):
         raise SeedError(f"{where}.domain: not a domain name: {domain!r:.80}")
     if not name and not domain:
         return None
@@ -375,7 +375,8 @@ def _text(data: dict[str, Any], key: str, *, where: str = "", max_length: int | 
     else:
         text = (value.isoformat() if isinstance(value, dt.date) else str(value)).strip()
     if max_length is not None:
-        text = " ".join(text.split())
+        if "  " in text or not text.isprintable():  # runs of spaces, tabs, line breaks
+            text = " ".join(text.split())
         if len(text) > max_length:
             raise SeedError(f"{_name(where, key)}: longer than {max_length} characters")
     return text
@@ -392,11 +393,12 @@ def _url(data: dict[str, Any], key: str, *, where: str = "") -> str:
         if _SPACE_OR_CONTROL.search(url) and url.lower().startswith(("http://", "https://")):
             raise SeedError(f"{_name(where, key)}: URL contains spaces or control characters")
         raise SeedError(f"{_name(where, key)}: not an http(s) URL: {url!r:.80}")
-    if len(url.encode()) > MAX_URL_LENGTH:
+    if len(url) > MAX_URL_LENGTH // 4 and len(url.encode()) > MAX_URL_LENGTH:
         raise SeedError(f"{_name(where, key)}: URL longer than {MAX_URL_LENGTH} bytes")
     return url
 
 
+_DOMAIN = re.compile(r"[^\s/:@]+")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 _INTEGER = re.compile(r"[+-]?\d{1,18}")
 

@@ -95,14 +95,22 @@ class SeedLoader(yaml.CSafeLoader):
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
         """The tag of an untagged node, as PyYAML's resolver gives it, with less work per
         scalar (libyaml calls this for every one): the implicit resolvers are looked up by
-        the value's first character in a table built once, and path resolvers (which seed
-        files never use) are not consulted."""
+        the value's first character in a table built once, the tags of short plain values
+        (every key, and values such as ``true`` or ``article``) are remembered, and path
+        resolvers (which seed files never use) are not consulted."""
         if kind is _SCALAR:
-            if implicit[0]:
-                for tag, pattern in _IMPLICIT_RESOLVERS.get(value[:1], ()):
+            if not implicit[0]:
+                return _STR  # quoted
+            tag = _KNOWN_TAGS.get(value)
+            if tag is None:
+                tag = _STR
+                for candidate, pattern in _IMPLICIT_RESOLVERS.get(value[:1], ()):
                     if pattern.match(value):
-                        return tag
-            return _STR
+                        tag = candidate
+                        break
+                if len(value) <= 40 and len(_KNOWN_TAGS) < 10_000:
+                    _KNOWN_TAGS[value] = tag
+            return tag
         return _MAP if kind is yaml.MappingNode else _SEQ
 
 
@@ -112,5 +120,7 @@ class SeedLoader(yaml.CSafeLoader):
 _IMPLICIT_RESOLVERS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
     first: tuple(resolvers) for first, resolvers in SeedLoader.yaml_implicit_resolvers.items()
 }
+# The tag of each short plain value seen, bounded: keys and common values repeat in every file.
+_KNOWN_TAGS: dict[str, str] = {}
 if None in _IMPLICIT_RESOLVERS:
     raise ImportError("PyYAML's safe loader has a resolver for any value: update SeedLoader")

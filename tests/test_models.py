@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.db import IntegrityError, connection
 from django.utils import timezone
+from django.utils.text import slugify
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from articles.models import Article, Category, Provider, make_slug
 
@@ -37,6 +41,14 @@ def test_set_published_records_when():
     article.set_published(False)
     article.set_published(True)
     assert article.first_published_at == first
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120) | st.sampled_from(["Ǆemal ﬁle ½", "İstanbul ＡＢＣ", "a\u0301b"]))
+def test_make_slug_is_djangos_slugify(text):
+    expected = slugify(text, allow_unicode=True)[:80].strip("-_")
+    fallback = "x-" + hashlib.sha1(text.encode()).hexdigest()[:10]
+    assert make_slug(text) == (expected or fallback)
 
 
 def test_make_slug_keeps_scripts_and_is_never_empty():

@@ -30,7 +30,10 @@ class Command(BaseCommand):
             help=f"reject files larger than this (default {DEFAULT_MAX_BYTES:,})",
         )
         parser.add_argument(
-            "--workers", type=int, default=None, help="parser processes (default: one per core)"
+            "--workers",
+            type=int,
+            default=None,
+            help="cores to parse on: this process and N-1 parser processes (default: all)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
