@@ -33,6 +33,7 @@ MAX_NAME_LENGTH = 200
 MAX_SHORT_LENGTH = 64
 
 _YAML = frontmatter.YAMLHandler()
+_BOUNDARY = _YAML.FM_BOUNDARY
 
 ARTICLE_KEYS = frozenset(
     {
@@ -162,14 +163,24 @@ def parse_seed(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ArticleReco
         raise SeedError(f"front matter is nested more than {MAX_DEPTH} levels deep") from None
 
 
+def split_front_matter(text: str) -> tuple[str, str]:
+    """The front matter and the body, split where python-frontmatter splits them (at the
+    first two ``---`` lines), looking only at lines that start with ``---``."""
+    first = _BOUNDARY.match(text)
+    if first is None:
+        raise SeedError("no front matter: the file must start with a '---' line")
+    at = first.end()
+    while (at := text.find("\n---", at)) >= 0:
+        second = _BOUNDARY.match(text, at + 1)
+        if second:
+            return text[first.end() : second.start()], text[second.end() :]
+        at += 1
+    raise SeedError("no front matter: the closing '---' line is missing")
+
+
 def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
     stripped = text.lstrip()
-    if not _YAML.detect(stripped):
-        raise SeedError("no front matter: the file must start with a '---' line")
-    try:
-        fm, body = _YAML.split(stripped)
-    except ValueError:
-        raise SeedError("no front matter: the closing '---' line is missing") from None
+    fm, body = split_front_matter(stripped)
     try:
         data = _YAML.load(fm, Loader=SeedLoader)
     except yaml.MarkedYAMLError as exc:

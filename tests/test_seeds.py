@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import tracemalloc
 
+import frontmatter
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from articles.seeds import SeedError, content_hash, normalise_url, parse_seed
+from articles.seeds import SeedError, content_hash, normalise_url, parse_seed, split_front_matter
 from articles.seedyaml import SeedLoader
 
 from .factories import seed_text
@@ -262,3 +265,21 @@ def test_the_seed_loader_reads_what_pyyamls_safe_loader_reads(text):
             return type(error).__name__
 
     assert load(SeedLoader) == load(yaml.CSafeLoader)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["---", "----", "-", "\n", "\r\n", " ", "\t", "a: 1"]), max_size=14)
+)
+def test_front_matter_splits_where_python_frontmatter_splits(tokens):
+    text = "".join(tokens)
+    handler = frontmatter.YAMLHandler()
+    try:
+        expected = handler.split(text) if handler.detect(text) else None
+    except ValueError:
+        expected = None
+    try:
+        got = split_front_matter(text)
+    except SeedError:
+        got = None
+    assert got == expected
