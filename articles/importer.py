@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import django
 from django.db import connection
 from django.utils import timezone
 
@@ -268,9 +269,8 @@ class _Parsers:
     """Parse on ``cores`` cores: this process and ``cores - 1`` worker processes.
 
     The workers parse the batches ahead while this process writes; when it needs a batch,
-    this process parses whatever part of it no worker has started. On two cores that keeps
-    both busy with two processes, where two workers beside the writer (three processes)
-    made every file cost a quarter more.
+    this process parses whatever part of it no worker has started, instead of waiting. On
+    two cores that keeps both busy with two processes rather than three (5-10% less time).
     """
 
     CHUNK = 25  # files per task: small enough to share a batch out evenly
@@ -283,7 +283,10 @@ class _Parsers:
         if self.cores > 1:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             self.pool = ProcessPoolExecutor(
-                self.cores - 1, mp_context=multiprocessing.get_context(method)
+                self.cores - 1,
+                mp_context=multiprocessing.get_context(method),
+                # A spawned process starts empty: Django first, then this module's tasks.
+                initializer=django.setup if method == "spawn" else None,
             )
         return self
 

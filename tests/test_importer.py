@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from articles.bulk import time_encoder
 from articles.importer import find_seed_files, import_seeds, read_capped
 from articles.models import (
     Article,
@@ -247,6 +248,39 @@ def test_parallel_parsing_matches_serial(tmp_path):
     run(tmp_path / "c", workers=1)
     assert {a.url: (a.title, a.excerpt, a.quality) for a in Article.objects.all()} == serial
     assert (ArticleImage.objects.count(), RelatedLink.objects.count()) == counts
+
+
+def test_the_importer_parses_what_no_worker_has_started(tmp_path):
+    from articles.importer import _Parsers, _results, parse_one
+    from articles.upsert import SeedFile
+
+    paths = sorted(generate_corpus(tmp_path / "c", 300))
+    seeds = [SeedFile(path=str(p), index=i, raw=p.read_bytes()) for i, p in enumerate(paths)]
+    with _Parsers(2) as parsers:
+        chunks = parsers.submit(seeds, 1 << 20)
+        assert len(chunks) == 12 and all(chunk.future for chunk in chunks)
+        results = list(_results(chunks))
+    # One worker holds at most two tasks at a time; this process took back the others.
+    assert sum(chunk.future is None for chunk in chunks) >= 8
+    encode = time_encoder(connection.vendor)
+    assert results == [parse_one(seed.raw, 1 << 20, encode) for seed in seeds]
+
+
+def test_parser_processes_start_where_fork_is_missing(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from articles.importer import _Parsers, _results
+    from articles.upsert import SeedFile
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    paths = sorted(generate_corpus(tmp_path / "c", 30))
+    seeds = [SeedFile(path=str(p), index=i, raw=p.read_bytes()) for i, p in enumerate(paths)]
+    with _Parsers(2) as parsers:
+        chunks = parsers.submit(seeds, 1 << 20)
+        first = chunks[0].future.result()  # parsed in the spawned worker
+        results = list(_results(chunks))
+    assert len(results) == 30 and results[: len(first)] == first
+    assert all(not isinstance(result, str) for result in results)
 
 
 def test_find_seed_files_is_recursive_sorted_and_skips_hidden(tmp_path):
