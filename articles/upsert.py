@@ -290,9 +290,8 @@ def _upsert(
     insert_rows(
         ArticleImage, IMAGE_COLUMNS, ((ids[s.url], *row) for s in stories for row in s.images)
     )
-    targets = dict(
-        select_in(Article, "url", {row[_URL] for s in stories for row in s.related}, "url", "id")
-    )
+    cited = {row[_URL] for s in stories for row in s.related if row[_URL]}
+    targets = dict(select_in(Article, "url", cited, "url", "id"))
     insert_rows(
         RelatedLink,
         RELATED_COLUMNS,
