@@ -283,6 +283,23 @@ def test_parser_processes_start_where_fork_is_missing(tmp_path, monkeypatch):
     assert all(not isinstance(result, str) for result in results)
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
+def test_sqlite_keeps_more_pages_in_memory_during_an_import_only(tmp_path):
+    from articles.importer import IMPORT_PAGE_CACHE_KIB
+
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before = cache_size()
+    during = []
+    list(generate_corpus(tmp_path / "c", 3))
+    import_seeds([tmp_path / "c"], on_progress=lambda summary: during.append(cache_size()))
+    assert during and set(during) == {IMPORT_PAGE_CACHE_KIB} != {before}
+    assert cache_size() == before
+
+
 def test_find_seed_files_is_recursive_sorted_and_skips_hidden(tmp_path):
     for name in ["b/2.md", "a/1.txt", "a/skip.json", ".git/x.txt", "c/.hidden.txt", "0.txt"]:
         path = tmp_path / name
