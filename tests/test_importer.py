@@ -284,7 +284,7 @@ def test_parser_processes_start_where_fork_is_missing(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
-def test_sqlite_keeps_more_pages_in_memory_during_an_import_only(tmp_path):
+def test_sqlite_keeps_more_pages_in_memory_during_a_large_import_only(tmp_path):
     from articles.importer import IMPORT_PAGE_CACHE_KIB
 
     def cache_size() -> int:
@@ -295,9 +295,12 @@ def test_sqlite_keeps_more_pages_in_memory_during_an_import_only(tmp_path):
     before = cache_size()
     during = []
     list(generate_corpus(tmp_path / "c", 3))
-    import_seeds([tmp_path / "c"], on_progress=lambda summary: during.append(cache_size()))
+    run(tmp_path / "c", batch_size=1, on_progress=lambda summary: during.append(cache_size()))
     assert during and set(during) == {IMPORT_PAGE_CACHE_KIB} != {before}
     assert cache_size() == before
+    during.clear()  # an import of one batch leaves the connection as it is
+    run(tmp_path / "c", on_progress=lambda summary: during.append(cache_size()))
+    assert set(during) == {before}
 
 
 def test_find_seed_files_is_recursive_sorted_and_skips_hidden(tmp_path):
