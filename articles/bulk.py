@@ -101,4 +101,4 @@ def time_encoder(vendor: str) -> Callable[[dt.datetime], Any]:
 
 def encode_json(value: Any) -> str:
     """A ``JSONField`` value as the database receives it (Django's own encoding)."""
-    return "{}" if value == {} else json.dumps(value)
+    return "{}" if value == {} else json.dumps(value)  # most are empty: skip the call

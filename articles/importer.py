@@ -57,6 +57,14 @@ class UsageError(ValueError):
     """The import was asked for something that cannot be done (e.g. a missing path)."""
 
 
+class ParserDied(RuntimeError):
+    """A parser process ended without answering (killed, out of memory). The batches
+    written before stay; the next import goes on from there."""
+
+    def __init__(self) -> None:
+        super().__init__("a parser process died (out of memory?)")
+
+
 def find_seed_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     """Seed files under the given files and folders, in path order, each once.
 
@@ -227,18 +235,20 @@ def read_capped(path: str, max_bytes: int) -> bytes:
     """The file's bytes, reading at most ``max_bytes`` + 1 (one more tells a file over the cap).
 
     Sized by the file, not by the cap: ``open().read(cap)`` allocates the whole cap (1 MiB)
-    for every 2 KB file, which cost six times the read itself.
+    for every 2 KB file, which cost six times the read itself. Reads on to the end, whatever
+    the size said (a file that grew, a file system that reports 0).
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
-        parts = [os.read(fd, min(os.fstat(fd).st_size, max_bytes) + 1)]
-        total = len(parts[0])
-        while parts[-1] and total <= max_bytes:  # until the end (the file may have grown)
-            parts.append(os.read(fd, min(max_bytes + 1 - total, 1 << 16)))
-            total += len(parts[-1])
+        chunks: list[bytes] = []
+        total, want = 0, min(os.fstat(fd).st_size, max_bytes) + 1
+        while total <= max_bytes and (chunk := os.read(fd, want)):
+            chunks.append(chunk)
+            total += len(chunk)
+            want = min(1 << 16, max_bytes + 1 - total)
     finally:
         os.close(fd)
-    return parts[0] if len(parts) <= 2 else b"".join(parts)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _known_hashes(hashes: list[str]) -> set[str]:
@@ -277,11 +287,14 @@ class _Chunk:
 
     def results(self) -> list[StoryRows | str]:
         if self.future is None:
-            return _parse_many(self.raws, self.max_bytes, self.vendor)
-        try:
-            return self.future.result()
-        except BrokenProcessPool:
-            raise RuntimeError("a parser process died (out of memory?)") from None
+            results = _parse_many(self.raws, self.max_bytes, self.vendor)
+        else:
+            try:
+                results = self.future.result()
+            except BrokenProcessPool:
+                raise ParserDied() from None
+        self.raws = []  # the files' bytes are not needed any more
+        return results
 
     def take_back(self) -> None:
         """Parse here if no worker has started: this process would only wait otherwise."""
@@ -326,9 +339,12 @@ class _Parsers:
         ]
         if self.pool is not None:
             for chunk in chunks:
-                chunk.future = self.pool.submit(
-                    _parse_many, chunk.raws, chunk.max_bytes, chunk.vendor
-                )
+                try:
+                    chunk.future = self.pool.submit(
+                        _parse_many, chunk.raws, chunk.max_bytes, chunk.vendor
+                    )
+                except BrokenProcessPool:
+                    raise ParserDied() from None
         return chunks
 
 

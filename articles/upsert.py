@@ -92,7 +92,7 @@ def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any])
         published=record.published,
         category=(term_slug(record.category), record.category) if record.category else None,
         provider=provider(record.provider),
-        topics=tuple({term_slug(name): (term_slug(name), name) for name in record.topics}.values()),
+        topics=_first_of_each_slug(record.topics),
         images=tuple(
             (i, image.url, image.width, image.height, image.is_cached, image.title,
              image.attribution, encode_json(image.extra))
@@ -106,6 +106,16 @@ def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any])
         ),
         related_providers=tuple(provider(item.provider) for item in record.related),
     )  # fmt: skip
+
+
+def _first_of_each_slug(names: tuple[str, ...]) -> tuple[Term, ...]:
+    """(slug, name) of each topic, once: "A.I." and "AI" are one topic, and the name that
+    comes first is the one kept (as for terms across a batch, see ``_ensure``)."""
+    terms: dict[str, Term] = {}
+    for name in names:
+        slug = term_slug(name)
+        terms.setdefault(slug, (slug, name))
+    return tuple(terms.values())
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from articles.importer import ImportSummary, UsageError, import_seeds
+from articles.importer import ImportSummary, ParserDied, UsageError, import_seeds
 from articles.seeds import DEFAULT_MAX_BYTES
 
 
@@ -59,6 +59,14 @@ class Command(BaseCommand):
             )
         except UsageError as exc:
             raise CommandError(str(exc), returncode=2) from None
+        except ParserDied as exc:
+            if progress:
+                progress.clear()
+            raise CommandError(
+                f"import stopped: {exc}; the stories written so far are kept, "
+                "run the import again to go on",
+                returncode=1,
+            ) from None
         if progress:
             progress.clear()
         if verbosity >= 2:
