@@ -22,10 +22,11 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
@@ -317,6 +318,8 @@ class _Parsers:
         self.pool: Executor | None = None
 
     def __enter__(self) -> _Parsers:
+        self.excepthook = threading.excepthook
+        threading.excepthook = self._quiet_after_a_crash
         if self.cores > 1:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             self.pool = ProcessPoolExecutor(
@@ -328,8 +331,19 @@ class _Parsers:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool:
-            self.pool.shutdown(cancel_futures=True)
+        try:
+            if self.pool:
+                self.pool.shutdown(cancel_futures=True)
+        finally:
+            threading.excepthook = self.excepthook
+
+    def _quiet_after_a_crash(self, args: threading.ExceptHookArgs) -> None:
+        """When a worker dies, Python 3.11's executor thread fails on the tasks this process
+        took back (``InvalidStateError``, CPython gh-107219, fixed in 3.12); the import
+        reports the death in one line (``ParserDied``), without that thread's traceback."""
+        executor_thread = type(args.thread).__name__ == "_ExecutorManagerThread"
+        if not (executor_thread and args.exc_type is InvalidStateError):
+            self.excepthook(args)
 
     def submit(self, seeds: list[SeedFile], max_bytes: int) -> list[_Chunk]:
         vendor = connection.vendor

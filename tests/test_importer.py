@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 from django.db import connection
@@ -333,9 +334,12 @@ def test_a_parser_process_that_dies_stops_the_import_with_one_line(tmp_path, mon
     import articles.importer as importer
 
     monkeypatch.setattr(importer, "_parse_many", _dies_in_a_worker)
+    thread_errors = []  # the executor's own thread says nothing more
+    monkeypatch.setattr(threading, "excepthook", thread_errors.append)
     list(generate_corpus(tmp_path / "c", 400))
     with pytest.raises(CommandError) as error:
         call_command("import_seeds", str(tmp_path / "c"), "--workers", "2", verbosity=0)
+    assert thread_errors == []
     assert error.value.returncode == 1
     assert str(error.value) == (
         "import stopped: a parser process died (out of memory?); the stories written so far "
@@ -383,6 +387,24 @@ def test_dates_are_stored_as_the_orm_stores_them(write_seed, tmp_path):
     path.write_text(seed_text(**{**fields, "title": "Changed", "publishedDateTime": None}))
     assert run(path)[0].updated == 1
     check()
+
+
+def test_a_dead_parser_leaves_no_trace_of_the_tasks_taken_back(tmp_path, monkeypatch):
+    import articles.importer as importer
+    from articles.upsert import SeedFile
+
+    monkeypatch.setattr(importer, "_parse_many", _dies_in_a_worker)
+    thread_errors = []
+    monkeypatch.setattr(threading, "excepthook", thread_errors.append)
+    paths = sorted(generate_corpus(tmp_path / "c", 300))
+    seeds = [SeedFile(path=str(p), index=i, raw=p.read_bytes()) for i, p in enumerate(paths)]
+    with pytest.raises(importer.ParserDied), importer._Parsers(2) as parsers:
+        chunks = parsers.submit(seeds, 1 << 20)
+        for chunk in reversed(chunks):  # taken back before the worker dies
+            chunk.take_back()
+        list(importer._results(chunks))
+    assert any(chunk.future is None for chunk in chunks)
+    assert thread_errors == []
 
 
 def test_two_spellings_of_one_topic_keep_the_first(write_seed, tmp_path):
