@@ -1,0 +1,184 @@
+"""How the importer reads, parses and batches: files read whole up to the cap, parsing on
+several cores (tasks taken back, spawned processes, a parser that dies), batch sizes, and
+SQLite's page cache during a large import."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from django.db import connection
+
+from articles.bulk import time_encoder
+from articles.importer import _parse_many, find_seed_files, read_capped
+from articles.models import Article, ArticleImage, RelatedLink
+from articles.seedgen import generate_corpus
+
+from .test_importer import run
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("size", [0, 1, 999, 1000, 1001, 70_000, 200_000])
+def test_files_are_read_whole_up_to_one_byte_over_the_cap(tmp_path, size):
+    path = tmp_path / "f.txt"
+    data = bytes(i % 251 for i in range(size))
+    path.write_bytes(data)
+    assert read_capped(str(path), 1000) == data[:1001]
+    assert read_capped(str(path), 100_000) == data[:100_001]
+
+
+@pytest.mark.parametrize("reported", [0, 10, 990])
+@pytest.mark.parametrize("size", [5, 999, 1000, 1001, 5000])
+def test_files_are_read_whole_whatever_size_the_file_system_reports(
+    tmp_path, monkeypatch, size, reported
+):
+    import types
+
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"x" * size)  # a file that grew after its size was read, or a FIFO
+    monkeypatch.setattr(os, "fstat", lambda fd: types.SimpleNamespace(st_size=reported))
+    assert read_capped(str(path), 1000) == b"x" * min(size, 1001)
+
+
+def test_parallel_parsing_matches_serial(tmp_path):
+    list(generate_corpus(tmp_path / "c", 300))
+    summary, errors = run(tmp_path / "c", workers=2, batch_size=100)
+    assert (summary.created, summary.failed, errors) == (300, 0, [])
+    serial = {a.url: (a.title, a.excerpt, a.quality) for a in Article.objects.all()}
+    counts = (ArticleImage.objects.count(), RelatedLink.objects.count())
+    Article.objects.all().delete()
+    run(tmp_path / "c", workers=1)
+    assert {a.url: (a.title, a.excerpt, a.quality) for a in Article.objects.all()} == serial
+    assert (ArticleImage.objects.count(), RelatedLink.objects.count()) == counts
+
+
+def test_the_importer_parses_what_no_worker_has_started(tmp_path):
+    from articles.importer import _Parsers, _results, parse_one
+    from articles.upsert import SeedFile
+
+    paths = sorted(generate_corpus(tmp_path / "c", 300))
+    seeds = [SeedFile(path=str(p), index=i, raw=p.read_bytes()) for i, p in enumerate(paths)]
+    with _Parsers(2) as parsers:
+        chunks = parsers.submit(seeds, 1 << 20)
+        assert len(chunks) == 12 and all(chunk.future for chunk in chunks)
+        results = list(_results(chunks))
+    # One worker holds at most two tasks at a time; this process took back others.
+    assert any(chunk.future is None for chunk in chunks)
+    encode = time_encoder(connection.vendor)
+    assert results == [parse_one(seed.raw, 1 << 20, encode) for seed in seeds]
+
+
+def test_parser_processes_start_where_fork_is_missing(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from articles.importer import _Parsers, _results
+    from articles.upsert import SeedFile
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    paths = sorted(generate_corpus(tmp_path / "c", 30))
+    seeds = [SeedFile(path=str(p), index=i, raw=p.read_bytes()) for i, p in enumerate(paths)]
+    with _Parsers(2) as parsers:
+        chunks = parsers.submit(seeds, 1 << 20)
+        first = chunks[0].future.result()  # parsed in the spawned worker
+        results = list(_results(chunks))
+    assert len(results) == 30 and results[: len(first)] == first
+    assert all(not isinstance(result, str) for result in results)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
+def test_sqlite_keeps_more_pages_in_memory_during_a_large_import_only(tmp_path):
+    from articles.importer import IMPORT_PAGE_CACHE_KIB
+
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before = cache_size()
+    during = []
+    list(generate_corpus(tmp_path / "c", 3))
+    run(tmp_path / "c", batch_size=1, on_progress=lambda summary: during.append(cache_size()))
+    assert during and set(during) == {IMPORT_PAGE_CACHE_KIB} != {before}
+    assert cache_size() == before
+    during.clear()  # an import of one batch leaves the connection as it is
+    run(tmp_path / "c", on_progress=lambda summary: during.append(cache_size()))
+    assert set(during) == {before}
+
+
+_PARENT = os.getpid()
+
+
+def _dies_in_a_worker(raws, max_bytes, vendor):
+    if os.getpid() != _PARENT:
+        os._exit(3)  # as the kernel's out-of-memory killer would end it
+    return _parse_many(raws, max_bytes, vendor)
+
+
+def test_a_parser_process_that_dies_stops_the_import_with_one_line(tmp_path, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    import articles.importer as importer
+
+    monkeypatch.setattr(importer, "_parse_many", _dies_in_a_worker)
+    thread_errors = []  # the executor's own thread says nothing more
+    monkeypatch.setattr(threading, "excepthook", thread_errors.append)
+    list(generate_corpus(tmp_path / "c", 400))
+    with pytest.raises(CommandError) as error:
+        call_command("import_seeds", str(tmp_path / "c"), "--workers", "2", verbosity=0)
+    assert thread_errors == []
+    assert error.value.returncode == 1
+    assert str(error.value) == (
+        "import stopped: a parser process died (out of memory?); the stories written so far "
+        "are kept, run the import again to go on"
+    )
+
+
+def test_a_dead_parser_leaves_no_trace_of_the_tasks_taken_back(tmp_path, monkeypatch):
+    import articles.importer as importer
+    from articles.upsert import SeedFile
+
+    monkeypatch.setattr(importer, "_parse_many", _dies_in_a_worker)
+    thread_errors = []
+    monkeypatch.setattr(threading, "excepthook", thread_errors.append)
+    paths = sorted(generate_corpus(tmp_path / "c", 300))
+    seeds = [SeedFile(path=str(p), index=i, raw=p.read_bytes()) for i, p in enumerate(paths)]
+    with pytest.raises(importer.ParserDied), importer._Parsers(2) as parsers:
+        chunks = parsers.submit(seeds, 1 << 20)
+        for chunk in reversed(chunks):  # taken back before the worker dies
+            chunk.take_back()
+        list(importer._results(chunks))
+    assert any(chunk.future is None for chunk in chunks)
+    assert thread_errors == []
+
+
+def test_find_seed_files_is_recursive_sorted_and_skips_hidden(tmp_path):
+    for name in ["b/2.md", "a/1.txt", "a/skip.json", ".git/x.txt", "c/.hidden.txt", "0.txt"]:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    found = find_seed_files([tmp_path, tmp_path / "0.txt"])
+    assert [p.removeprefix(str(tmp_path.resolve())) for p in found] == [
+        "/0.txt",
+        "/a/1.txt",
+        "/b/2.md",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("count", "size"), [(0, 2000), (1, 2000), (2000, 2000), (2001, 2000), (10_000, 2000), (7, 2)]
+)
+def test_batches_cover_every_file_once_starting_and_ending_small(count, size):
+    from articles.importer import _batches
+
+    batches = list(_batches(count, size))
+    assert [i for start, stop in batches for i in range(start, stop)] == list(range(count))
+    assert all(0 < stop - start <= size for start, stop in batches)
+    if count > size:
+        assert batches[0][1] <= max(1, size // 8)  # writing starts early
+        assert batches[-1][1] - batches[-1][0] <= max(1, size // 8)  # and the last is short
+        if count >= 4 * size:  # most files go in full batches
+            assert max(stop - start for start, stop in batches) == size
+    else:
+        assert len(batches) == (1 if count else 0)
