@@ -1,0 +1,13 @@
+"""The news desk's domain: stories and what they are grouped by, the one rule of what readers may
+see (``Article.objects.published()``), and publishing (:mod:`articles.publishing`).
+
+The rooms that serve people sit on top of it, each a package of its own:
+
+- :mod:`articles.ingest`: seed files into the database (``import_seeds``);
+- :mod:`articles.reader`: the database to readers (pages, feeds, sitemaps);
+- :mod:`articles.desk`: the editors' admin.
+
+Imports flow down: a room imports the domain and :mod:`serving`, never another room; the domain
+imports :mod:`serving` (the content version) and nothing above it. ``docs/ARCHITECTURE.md``
+draws the rooms; ``tests/test_architecture.py`` holds the code to these rules.
+"""

@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.core import checks
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "articles"
     verbose_name = "News desk"
+
+    def ready(self) -> None:
+        from . import triggers
+
+        pre_migrate.connect(triggers.drop_before_migrate, sender=self)
+        post_migrate.connect(triggers.install_after_migrate, sender=self)
+        checks.register(triggers.check_triggers, checks.Tags.database)

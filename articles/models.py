@@ -9,30 +9,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
-import unicodedata
+from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 
 def make_slug(text: str, max_length: int = 80) -> str:
-    """A URL slug that keeps non-Latin scripts readable, and is never empty.
-
-    Django's ``slugify(text, allow_unicode=True)``, a third cheaper (the importer makes one
-    per story): patterns compiled once, and no Unicode normalisation of ASCII text, which it
-    cannot change. ``tests/test_models.py`` checks the two agree.
-    """
-    value = text if text.isascii() else unicodedata.normalize("NFKC", text)
-    slug = _SLUG_DASHES.sub("-", _SLUG_DROPPED.sub("", value.lower())).strip("-_")
-    slug = slug[:max_length].strip("-_")
+    """A URL slug that keeps non-Latin scripts readable (Django's ``slugify``), never empty."""
+    slug = slugify(text, allow_unicode=True)[:max_length].strip("-_")
     return slug or "x-" + hashlib.sha1(text.encode()).hexdigest()[:10]
-
-
-_SLUG_DROPPED = re.compile(r"[^\w\s-]")
-_SLUG_DASHES = re.compile(r"[-\s]+")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -42,40 +31,60 @@ def term_slug(name: str) -> str:
 
 
 class Term(models.Model):
-    """Something stories are grouped by and readers browse: a topic or a category."""
+    """Something stories are grouped by and readers browse: a topic, a category or a provider.
+
+    Each is named in its page's address by one field, its ``url_key``: a topic's or category's
+    slug, a provider's domain. Pages, feeds, sitemaps and the importer all go by this rule.
+    """
+
+    url_key: ClassVar[str]  # the field that names it in its page's address
+    article_field: ClassVar[str]  # the field of Article that points at it
+    route: ClassVar[str]  # its page's URL name
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.route, args=[getattr(self, self.url_key)])
+
+
+class SluggedTerm(Term):
+    """A topic or a category: a name, and the slug made from it."""
 
     name = models.CharField(max_length=200, help_text="As readers see it.")
     slug = models.SlugField(
         max_length=200, allow_unicode=True, unique=True, help_text="Used in the page's address."
     )
 
+    url_key = "slug"
+
     class Meta:
         abstract = True
         ordering = ["name"]
 
-    def __str__(self) -> str:
-        return self.name
 
+class Topic(SluggedTerm):
+    article_field = "topics"
+    route = "articles:topic"
 
-class Topic(Term):
-    class Meta(Term.Meta):
+    class Meta(SluggedTerm.Meta):
         verbose_name = "topic"
         verbose_name_plural = "topics"
 
-    def get_absolute_url(self) -> str:
-        return reverse("articles:topic", args=[self.slug])
 
+class Category(SluggedTerm):
+    article_field = "category"
+    route = "articles:category"
 
-class Category(Term):
-    class Meta(Term.Meta):
+    class Meta(SluggedTerm.Meta):
         verbose_name = "category"
         verbose_name_plural = "categories"
 
-    def get_absolute_url(self) -> str:
-        return reverse("articles:category", args=[self.slug])
 
-
-class Provider(models.Model):
+class Provider(Term):
     """A publisher whose stories we aggregate; its web domain identifies it."""
 
     name = models.CharField(max_length=200, help_text="The publisher's name as shown to readers.")
@@ -83,16 +92,14 @@ class Provider(models.Model):
         max_length=253, unique=True, help_text="The publisher's web domain, e.g. kstp.com."
     )
 
+    url_key = "domain"
+    article_field = "provider"
+    route = "articles:provider"
+
     class Meta:
         ordering = ["name"]
         verbose_name = "provider"
         verbose_name_plural = "providers"
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("articles:provider", args=[self.domain])
 
 
 class ArticleQuerySet(models.QuerySet):

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import frontmatter  # noqa: E402
 
-from articles.seedgen import generate_corpus  # noqa: E402
+from articles.ingest.corpus import generate_corpus  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 
@@ -40,7 +40,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 import django
 django.setup()
 from django.core.management import call_command
-from articles.importer import import_seeds
+from articles.ingest.importer import import_seeds
 call_command("migrate", verbosity=0)
 first = import_seeds([{corpus!r}])
 again = import_seeds([{corpus!r}]) if {reimport} else first

@@ -40,14 +40,14 @@ SAMPLE = """
 import json
 import django
 django.setup()
-from articles import public
+from articles.reader import queries
 from articles.models import Article, Topic
-from articles.pagination import Cursor
+from articles.reader.pagination import Cursor
 stories = Article.objects.published().order_by("-published_at", "-pk")
 deep = stories[500 * 20 - 1]  # the last story of what page 500 would be
 print(json.dumps({
     "articles": [a.get_absolute_url() for a in stories[:5000:10]],
-    "topics": [t.get_absolute_url() for t in public.browsable(Topic).order_by("?")[:50]],
+    "topics": [t.get_absolute_url() for t in queries.browsable(Topic).order_by("?")[:50]],
     "deep": f"/?before={Cursor.of(deep)}",
 }))
 """

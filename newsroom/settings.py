@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "articles",
+    "articles.ingest",
+    "articles.reader",
+    "articles.desk",
     "serving",
     "axes",
 ]
@@ -91,7 +94,7 @@ MIDDLEWARE = [
 # user name from one address, that pair is locked out for DJANGO_LOGIN_LOCKOUT_MINUTES.
 # The lockout check comes first; it refuses before any password is tried.
 AUTHENTICATION_BACKENDS = [
-    "articles.backends.LoginThrottleBackend",
+    "articles.desk.backends.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
@@ -109,12 +112,13 @@ WSGI_APPLICATION = "newsroom.wsgi.application"
 
 TEMPLATES = [
     # The public pages (templates/jinja2/): Jinja2 renders them several times faster than the
-    # Django template language, which is most of an uncached page's time (articles.templating).
+    # Django template language, which is most of an uncached page's time
+    # (articles.reader.templating).
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "articles.templating.environment"},
+        "OPTIONS": {"environment": "articles.reader.templating.environment"},
     },
     # The admin and everything else.
     {
@@ -158,7 +162,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory (one per worker process) unless REDIS_URL is set (shared by all
 # servers). Either way pages are right at once: the content version that keys them is kept
-# in the database (articles/cache.py). Old versions' pages expire after TIMEOUT seconds.
+# in the database (serving/content_version.py). Old versions' pages expire after TIMEOUT seconds.
 # DJANGO_CACHE_PREFIX: set one per release, so two releases never serve each other's pages.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {

@@ -10,5 +10,5 @@ admin.site.index_title = "News desk"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("", include("articles.urls")),
+    path("", include("articles.reader.urls")),
 ]

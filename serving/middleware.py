@@ -7,7 +7,7 @@ never loads a session and an anonymous request never creates one.
 
 For an anonymous GET or HEAD:
 
-1. read the content version (one primary-key query, see :mod:`articles.cache`);
+1. read the content version (one primary-key query, see :mod:`.content_version`);
 2. the page's key and ETag are a hash of the cache's key prefix (set per release), the
    version and the absolute URL with its query string;
 3. a matching ``If-None-Match`` (or ``If-Modified-Since`` against the time of the last bump)
@@ -36,7 +36,7 @@ from django.utils.cache import (
 )
 from django.utils.http import http_date
 
-from articles.cache import content_state
+from .content_version import content_state
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,12 @@ from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.utils.http import http_date
 
-from articles.cache import bump_after_commit, bump_content_version, content_state, content_version
+from serving.content_version import (
+    bump_after_commit,
+    bump_content_version,
+    content_state,
+    content_version,
+)
 from serving.middleware import is_cacheable
 from serving.models import ContentVersion
 from tests.factories import make_article

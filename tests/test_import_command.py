@@ -11,10 +11,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.core.management.base import OutputWrapper
 
-from articles.importer import ImportSummary
-from articles.management.commands.import_seeds import _Progress
+from articles.ingest.corpus import generate_corpus
+from articles.ingest.management.commands.import_seeds import _Progress
+from articles.ingest.writer import ImportSummary
 from articles.models import Article
-from articles.seedgen import generate_corpus
 
 from .databases import MANAGE, project_env, subprocess_database
 from .factories import seed_text

@@ -10,10 +10,11 @@ import threading
 import pytest
 from django.db import connection
 
-from articles.bulk import time_encoder
-from articles.importer import _parse_many, find_seed_files, read_capped
+from articles.ingest.bulk import time_encoder
+from articles.ingest.corpus import generate_corpus
+from articles.ingest.files import find_seed_files, read_capped
+from articles.ingest.parsers import parse_many
 from articles.models import Article, ArticleImage, RelatedLink
-from articles.seedgen import generate_corpus
 
 from .test_importer import run
 
@@ -55,15 +56,15 @@ def test_parallel_parsing_matches_serial(tmp_path):
 
 
 def test_the_importer_parses_what_no_worker_has_started(tmp_path):
-    from articles.importer import _Parsers, _results, parse_one
-    from articles.upsert import SeedFile
+    from articles.ingest.files import SeedFile
+    from articles.ingest.parsers import Parsers, parse_one, results
 
     paths = sorted(generate_corpus(tmp_path / "c", 300))
     seeds = [SeedFile(path=str(p), index=i, raw=p.read_bytes()) for i, p in enumerate(paths)]
-    with _Parsers(2) as parsers:
+    with Parsers(2) as parsers:
         chunks = parsers.submit(seeds, 1 << 20)
         assert len(chunks) == 12 and all(chunk.future for chunk in chunks)
-        results = list(_results(chunks))
+        results = list(results(chunks))
     # One worker holds at most two tasks at a time; this process took back others.
     assert any(chunk.future is None for chunk in chunks)
     encode = time_encoder(connection.vendor)
@@ -73,23 +74,23 @@ def test_the_importer_parses_what_no_worker_has_started(tmp_path):
 def test_parser_processes_start_where_fork_is_missing(tmp_path, monkeypatch):
     import multiprocessing
 
-    from articles.importer import _Parsers, _results
-    from articles.upsert import SeedFile
+    from articles.ingest.files import SeedFile
+    from articles.ingest.parsers import Parsers, results
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     paths = sorted(generate_corpus(tmp_path / "c", 30))
     seeds = [SeedFile(path=str(p), index=i, raw=p.read_bytes()) for i, p in enumerate(paths)]
-    with _Parsers(2) as parsers:
+    with Parsers(2) as parsers:
         chunks = parsers.submit(seeds, 1 << 20)
         first = chunks[0].future.result()  # parsed in the spawned worker
-        results = list(_results(chunks))
+        results = list(results(chunks))
     assert len(results) == 30 and results[: len(first)] == first
     assert all(not isinstance(result, str) for result in results)
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
 def test_sqlite_keeps_more_pages_in_memory_during_a_large_import_only(tmp_path):
-    from articles.importer import IMPORT_PAGE_CACHE_KIB
+    from articles.ingest.importer import IMPORT_PAGE_CACHE_KIB
 
     def cache_size() -> int:
         with connection.cursor() as cursor:
@@ -113,15 +114,15 @@ _PARENT = os.getpid()
 def _dies_in_a_worker(raws, max_bytes, vendor):
     if os.getpid() != _PARENT:
         os._exit(3)  # as the kernel's out-of-memory killer would end it
-    return _parse_many(raws, max_bytes, vendor)
+    return parse_many(raws, max_bytes, vendor)
 
 
 def test_a_parser_process_that_dies_stops_the_import_with_one_line(tmp_path, monkeypatch):
     from django.core.management import CommandError, call_command
 
-    import articles.importer as importer
+    import articles.ingest.parsers as parsers_module
 
-    monkeypatch.setattr(importer, "_parse_many", _dies_in_a_worker)
+    monkeypatch.setattr(parsers_module, "parse_many", _dies_in_a_worker)
     thread_errors = []  # the executor's own thread says nothing more
     monkeypatch.setattr(threading, "excepthook", thread_errors.append)
     list(generate_corpus(tmp_path / "c", 400))
@@ -136,19 +137,19 @@ def test_a_parser_process_that_dies_stops_the_import_with_one_line(tmp_path, mon
 
 
 def test_a_dead_parser_leaves_no_trace_of_the_tasks_taken_back(tmp_path, monkeypatch):
-    import articles.importer as importer
-    from articles.upsert import SeedFile
+    import articles.ingest.parsers as parsers_module
+    from articles.ingest.files import SeedFile
 
-    monkeypatch.setattr(importer, "_parse_many", _dies_in_a_worker)
+    monkeypatch.setattr(parsers_module, "parse_many", _dies_in_a_worker)
     thread_errors = []
     monkeypatch.setattr(threading, "excepthook", thread_errors.append)
     paths = sorted(generate_corpus(tmp_path / "c", 300))
     seeds = [SeedFile(path=str(p), index=i, raw=p.read_bytes()) for i, p in enumerate(paths)]
-    with pytest.raises(importer.ParserDied), importer._Parsers(2) as parsers:
+    with pytest.raises(parsers_module.ParserDied), parsers_module.Parsers(2) as parsers:
         chunks = parsers.submit(seeds, 1 << 20)
         for chunk in reversed(chunks):  # taken back before the worker dies
             chunk.take_back()
-        list(importer._results(chunks))
+        list(parsers_module.results(chunks))
     assert any(chunk.future is None for chunk in chunks)
     assert thread_errors == []
 
@@ -170,7 +171,7 @@ def test_find_seed_files_is_recursive_sorted_and_skips_hidden(tmp_path):
     ("count", "size"), [(0, 2000), (1, 2000), (2000, 2000), (2001, 2000), (10_000, 2000), (7, 2)]
 )
 def test_batches_cover_every_file_once_starting_and_ending_small(count, size):
-    from articles.importer import _batches
+    from articles.ingest.importer import _batches
 
     batches = list(_batches(count, size))
     assert [i for start, stop in batches for i in range(start, stop)] == list(range(count))

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.importer import import_seeds
+from articles.ingest.corpus import generate_corpus
+from articles.ingest.importer import import_seeds
 from articles.models import (
     Article,
     ArticleTopic,
@@ -15,7 +16,6 @@ from articles.models import (
     RelatedLink,
     Topic,
 )
-from articles.seedgen import generate_corpus
 
 from .factories import seed_text
 

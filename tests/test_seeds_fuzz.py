@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles.seeds import ArticleRecord, SeedError, parse_seed
+from articles.ingest.records import ArticleRecord, SeedError
+from articles.ingest.seedfile import parse_seed
 
 from .factories import seed_text
 

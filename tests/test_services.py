@@ -6,9 +6,9 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 
-from articles.cache import content_version
 from articles.models import Article
-from articles.services import can_publish, set_publication
+from articles.publishing import can_publish, set_publication
+from serving.content_version import content_version
 from tests.admin_helpers import desk_user
 from tests.factories import make_article
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, ArticleImage, Category, Provider, RelatedLink
-from articles.pagination import Cursor
+from articles.reader.pagination import Cursor
 
 from .factories import make_article
 
@@ -327,7 +327,7 @@ def test_hostile_text_from_seed_files_is_escaped_everywhere(client):
     ],
 )
 def test_only_http_urls_with_a_host_are_links(value, link):
-    from articles.public import http_url
+    from articles.reader.presenters import http_url
 
     assert http_url(value) == link
 

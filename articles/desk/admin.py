@@ -1,0 +1,221 @@
+"""The editors' admin of stories: review what came in, filter and search, and publish.
+
+``ArticleAdmin`` declares the list and the form; the publication workflow (the one-click
+toggle, the bulk actions, the messages) is :class:`.publication.PublicationAdmin`, and the
+list's filters, counting, date drill-down and search have modules of their own. The
+providers', topics' and categories' admins are in :mod:`.terms`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.options import ShowFacets
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+
+from articles.models import Article, ArticleImage, RelatedLink
+
+from . import (
+    columns,
+    terms,  # noqa: F401  (registers the providers', topics', categories' admins)
+)
+from .counting import EstimatedCountPaginator
+from .filters import AutocompleteFilter, DistinctValuesFilter, LargeGroupFilter
+from .publication import PublicationAdmin
+from .search import search_articles
+
+EXTRA_CSS = "admin-extra/admin.css"
+SEARCH_COUNT_LIMIT = 1000  # a search lists (and counts) at most this many stories
+# Large columns the list never shows.
+LIST_DEFERRED = ("body", "excerpt", "extra", "secured", "source_path", "content_hash")
+SOURCE_HELP = (
+    "These fields come from the imported file and belong to the import: a re-import "
+    "overwrites them, so they cannot be edited here."
+)
+
+
+# --- Inlines: what came with the story, shown as it came -------------------------------------
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ArticleImageInline(ReadOnlyInline):
+    model = ArticleImage
+    fields = ("preview", "position", "url", "width", "height", "title", "attribution")
+    readonly_fields = ("preview",)
+    preview = staticmethod(columns.image_preview)
+
+
+class RelatedLinkInline(ReadOnlyInline):
+    model = RelatedLink
+    fk_name = "article"
+    fields = ("position", "title", "provider", "published_at", "web_url", "target")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RelatedLink]:
+        return super().get_queryset(request).select_related("provider", "target")
+
+
+# --- Articles --------------------------------------------------------------------------------
+
+
+class ArticleChangeList(ChangeList):
+    """The article list fetches each row's lead image in one query, and skips big columns."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        if (self.show_all and self.can_show_all) or not self.multi_page:
+            # One page: Django lists its own queryset; the paginator's may be narrowed to
+            # the ids a search found (EstimatedCountPaginator.count_limit).
+            self.result_list = self.paginator.object_list.all()
+
+    def get_queryset(self, request, exclude_parameters=None):
+        lead_images = (
+            ArticleImage.objects.filter(position=0).only("id", "article_id", "url").order_by()
+        )
+        return (
+            super()
+            .get_queryset(request, exclude_parameters)
+            .defer(*LIST_DEFERRED)
+            .prefetch_related(Prefetch("images", queryset=lead_images, to_attr="lead_images"))
+        )
+
+
+@admin.register(Article)
+class ArticleAdmin(PublicationAdmin):
+    list_display = (
+        "lead_image",
+        "title",
+        "provider",
+        "category",
+        "published_at",
+        "quality",
+        "heat",
+        "publication",
+        "public_page",
+    )
+    list_display_links = ("title",)
+    sortable_by = ("published_at", "quality", "heat")
+    list_filter = (
+        "published",
+        ("category", LargeGroupFilter),
+        ("provider", AutocompleteFilter),
+        ("topics", AutocompleteFilter),
+        ("type", DistinctValuesFilter),
+        ("published_at", admin.DateFieldListFilter),
+    )
+    list_select_related = ("provider", "category")
+    search_fields = ("title", "excerpt", "provider__name", "provider__domain", "url")
+    search_help_text = "Searches titles, excerpts, provider names and domains, and addresses."
+    date_hierarchy = "published_at"
+    show_full_result_count = False
+    show_facets = ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    inlines = (ArticleImageInline, RelatedLinkInline)
+    fieldsets = (
+        (
+            "Editorial decision",
+            {
+                "fields": (
+                    "published",
+                    ("first_published_at", "published_changed_at"),
+                    "public_page",
+                ),
+            },
+        ),
+        (
+            "Story, as imported",
+            {
+                "description": SOURCE_HELP,
+                "fields": (
+                    "title",
+                    "excerpt",
+                    "body",
+                    ("published_at", "source_updated_at"),
+                    ("provider", "category"),
+                    "topic_names",
+                    ("type", "locale", "quality", "heat"),
+                ),
+            },
+        ),
+        (
+            "Addresses, as imported",
+            {"fields": ("url", "web_url", "original_url", "amp_url", "cdn_amp_url")},
+        ),
+        (
+            "Import record",
+            {"fields": ("sealed_data", "source_path", ("created_at", "updated_at"))},
+        ),
+        (
+            "Other source fields",
+            {
+                "classes": ("collapse",),
+                "description": "Fields of the imported file this site does not use (yet).",
+                "fields": ("other_fields",),
+            },
+        ),
+    )
+    readonly_fields = (
+        "first_published_at", "published_changed_at", "public_page",
+        "title", "excerpt", "body", "published_at", "source_updated_at", "provider",
+        "category", "topic_names", "type", "locale", "quality", "heat",
+        "url", "web_url", "original_url", "amp_url", "cdn_amp_url",
+        "sealed_data", "source_path", "created_at", "updated_at", "other_fields",
+    )  # fmt: skip
+
+    lead_image = staticmethod(columns.lead_image)
+    public_page = staticmethod(columns.public_page)
+    topic_names = staticmethod(columns.topic_names)
+    sealed_data = staticmethod(columns.sealed_data)
+    other_fields = staticmethod(columns.other_fields)
+
+    @property
+    def media(self) -> forms.Media:
+        # The admin's own autocomplete (select2) for the provider and topic filters.
+        extra = "" if settings.DEBUG else ".min"
+        return super().media + forms.Media(
+            js=(
+                f"admin/js/vendor/jquery/jquery{extra}.js",
+                f"admin/js/vendor/select2/select2.full{extra}.js",
+                "admin/js/jquery.init.js",
+                "admin/js/autocomplete.js",
+                "admin-extra/autocomplete_filter.js",
+            ),
+            css={
+                "screen": (
+                    f"admin/css/vendor/select2/select2{extra}.css",
+                    "admin/css/autocomplete.css",
+                    EXTRA_CSS,
+                )
+            },
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # stories come from seed files
+
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+        return ArticleChangeList
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        return search_articles(queryset, search_term), False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # A common word matches most stories: a search counts only so far.
+        limit = SEARCH_COUNT_LIMIT if request.GET.get("q") else None
+        return self.paginator(
+            queryset, per_page, orphans, allow_empty_first_page, count_limit=limit
+        )

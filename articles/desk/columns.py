@@ -1,0 +1,74 @@
+"""What the article list and form show beyond the model's own fields: images, the state and
+the public page, and the imported data that is kept but not edited."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.templatetags.static import static
+from django.utils.html import format_html
+
+from articles.models import Article, ArticleImage
+
+
+def thumbnail(image: ArticleImage | None, css_class: str = "article-thumb") -> str:
+    if image is None:
+        return ""
+    return format_html(
+        '<img src="{}" alt="" class="{}" loading="lazy" referrerpolicy="no-referrer">',
+        image.url,
+        css_class,
+    )
+
+
+@admin.display(description="image")
+def lead_image(article: Article) -> str:
+    """The lead image, from ``lead_images`` (prefetched by the article list, one query)."""
+    images = getattr(article, "lead_images", None)
+    return thumbnail(images[0] if images else None)
+
+
+@admin.display(description="image")
+def image_preview(image: ArticleImage) -> str:
+    return thumbnail(image, "inline-thumb")
+
+
+@admin.display(description="published")
+def published_state(article: Article) -> str:
+    return format_html(
+        '<img src="{}" alt="{}">',
+        static(f"admin/img/icon-{'yes' if article.published else 'no'}.svg"),
+        "Published" if article.published else "Not published",
+    )
+
+
+@admin.display(description="public page")
+def public_page(article: Article) -> str:
+    label = "View" if article.published else "Preview"
+    return format_html(
+        '<a href="{}" title="{}">{}</a>',
+        article.get_absolute_url(),
+        "On the site" if article.published else "Not published: only staff can see it",
+        label,
+    )
+
+
+@admin.display(description="topics")
+def topic_names(article: Article) -> str:
+    return ", ".join(topic.name for topic in article.topics.all()) or "–"
+
+
+@admin.display(description="sealed data")
+def sealed_data(article: Article) -> str:
+    if not article.secured:
+        return "None"
+    return f"Present ({len(article.secured):,} characters, never shown)"
+
+
+@admin.display(description="other source fields")
+def other_fields(article: Article) -> str:
+    if not article.extra:
+        return "None"
+    text = json.dumps(article.extra, indent=2, ensure_ascii=False, sort_keys=True)
+    return format_html('<pre class="source-json">{}</pre>', text)

@@ -1,0 +1,197 @@
+"""The publication workflow of the editors' article list and form.
+
+Publishing (one click in the list, the form, or the bulk actions) always goes through
+:func:`articles.publishing.set_publication`, which checks the permission, records the change in
+the story's history and refreshes readers' pages. This module is the admin's side of it: the
+button and its view, the bulk actions with their confirmation page, the messages, and what an
+editor without the publish permission sees instead.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
+from django.views.decorators.http import require_POST
+
+from articles import publishing
+from articles.models import Article
+from serving.content_version import bump_after_commit
+
+from .columns import published_state
+
+CONFIRM_TEMPLATE = "admin/articles/article/publication_confirm.html"
+
+
+def publication_message(title: str, published: bool) -> str:
+    if published:
+        return f"“{title}” is published: readers can see it now."
+    return f"“{title}” is unpublished: readers no longer see it."
+
+
+def n_stories(count: int) -> str:
+    return f"{count} {'story' if count == 1 else 'stories'}"
+
+
+class PublicationAdmin(admin.ModelAdmin):
+    """A ModelAdmin of articles whose ``publication`` column, form and actions publish and
+    unpublish through the publishing service."""
+
+    actions = ("publish_selected", "unpublish_selected")
+
+    # Who sees what
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return publishing.can_publish(request.user)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if self.has_publish_permission(request) else ("published", *fields)
+
+    def get_list_display(self, request: HttpRequest):
+        # Without the publish permission: the state only, no button.
+        if self.has_publish_permission(request):
+            return self.list_display
+        return tuple("published_state" if f == "publication" else f for f in self.list_display)
+
+    published_state = staticmethod(published_state)
+
+    @admin.display(description="published")
+    def publication(self, article: Article) -> str:
+        """The state, and a button that flips it.
+
+        The button submits the list's own form (so the CSRF token goes with it) to the
+        publication URL, which accepts only POST and checks the permission again.
+        """
+        verb = "Unpublish" if article.published else "Publish"
+        return format_html(
+            '{} <button type="submit" class="publication-toggle" formaction="{}" name="published"'
+            ' value="{}" aria-label="{} “{}”">{}</button>',
+            published_state(article),
+            reverse(self._url_name("publication"), args=[article.pk]),
+            "0" if article.published else "1",
+            verb,
+            Truncator(article.title).chars(60),
+            verb,
+        )
+
+    def _url_name(self, view: str) -> str:
+        return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    # The one-click toggle
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_publication"
+        view = self.admin_site.admin_view(require_POST(self.publication_view))
+        return [path("<path:object_id>/publication/", view, name=name), *super().get_urls()]
+
+    def publication_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The list's one-click toggle: POST published=1 or 0."""
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            # As Django's own change view answers a missing object.
+            missing = f"{self.opts.verbose_name} with ID “{unquote(object_id)}” doesn’t exist."
+            self.message_user(request, f"{missing} Perhaps it was deleted?", messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.admin_site.name))
+        wanted = request.POST.get("published")
+        if wanted not in ("0", "1"):
+            return HttpResponseBadRequest("published must be 1 or 0")
+        if publishing.set_publication([article], wanted == "1", by=request.user):
+            self.message_user(request, publication_message(article.title, wanted == "1"))
+        else:
+            state = "published" if wanted == "1" else "unpublished"
+            self.message_user(request, f"“{article.title}” was already {state}.", messages.INFO)
+        return HttpResponseRedirect(self._back_to_list(request))
+
+    def _back_to_list(self, request: HttpRequest) -> str:
+        changelist = reverse(self._url_name("changelist"))
+        back = request.POST.get("next", "")
+        if back.startswith(changelist) and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return back
+        return changelist
+
+    # The form
+
+    def save_model(self, request, obj: Article, form, change: bool) -> None:
+        """Publication goes through the service; any other edited field is saved as usual."""
+        changed = [name for name in form.changed_data if name != "published"]
+        if changed:
+            obj.save(update_fields=changed)
+            bump_after_commit()
+        if "published" in form.changed_data and publishing.set_publication(
+            [obj], obj.published, by=request.user
+        ):
+            self.message_user(request, publication_message(obj.title, obj.published))
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # "Published"/"Unpublished" is recorded by the service, not as a changed field.
+        label = form.fields["published"].label if "published" in form.fields else None
+        message = super().construct_change_message(request, form, formsets, add)
+        for part in message:
+            fields = part.get("changed", {}).get("fields")
+            if fields and label in fields:
+                fields.remove(label)
+        return [p for p in message if "changed" not in p or p["changed"].get("fields")]
+
+    def log_change(self, request, obj, message):
+        if message:  # a save that only (un)published is already in the history
+            return super().log_change(request, obj, message)
+        return None
+
+    # The bulk actions
+
+    @admin.action(description="Publish selected stories", permissions=["publish"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Article]):
+        return self._bulk_publication(request, queryset, True)
+
+    @admin.action(description="Unpublish selected stories", permissions=["publish"])
+    def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Article]):
+        return self._bulk_publication(request, queryset, False)
+
+    def _bulk_publication(self, request: HttpRequest, queryset: QuerySet[Article], value: bool):
+        """Ask first (how many stories change), then publish or unpublish and say so."""
+        verb = "publish" if value else "unpublish"
+        if request.POST.get("post") != "yes":
+            return self._confirm(request, queryset, value, verb)
+        selected = queryset.count()
+        changed = len(publishing.set_publication(queryset, value, by=request.user))
+        text = f"{n_stories(changed)} {verb}ed."
+        if selected > changed:
+            left = selected - changed
+            as_they_were = "it was" if left == 1 else "they were"
+            text += f" {n_stories(left)} already {verb}ed, left as {as_they_were}."
+        self.message_user(request, text, messages.SUCCESS if changed else messages.INFO)
+        return None
+
+    def _confirm(
+        self, request: HttpRequest, queryset: QuerySet[Article], value: bool, verb: str
+    ) -> TemplateResponse:
+        to_change = queryset.exclude(published=value)
+        count = to_change.count()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{verb.capitalize()} {n_stories(count)}?",
+            "opts": self.opts,
+            "verb": verb,
+            "count": count,
+            "unchanged": queryset.count() - count,
+            "examples": to_change.select_related(None).prefetch_related(None).only("title")[:20],
+            "action": request.POST.get("action", ""),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across") == "1",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, CONFIRM_TEMPLATE, context)

@@ -1,0 +1,205 @@
+"""Import seed files into the database: find, fingerprint, parse in parallel, upsert in batches.
+
+The pipeline for each batch of files (in path order):
+
+1. read each file (at most ``max_bytes`` + 1 bytes) and fingerprint it (:mod:`.files`);
+2. skip the files whose fingerprint an article already carries (unchanged; no parsing);
+3. parse the rest into database rows (:mod:`.seedfile`, then :mod:`.rows`) on every core
+   (:mod:`.parsers`), the next batches parsing while this one is written;
+4. write the batch in one transaction (:mod:`.writer`): new stories, changed stories' source
+   fields, and their topics, images and related links. Editorial fields of existing stories
+   are never written.
+
+A file that cannot be imported is reported through ``on_error`` and changes nothing. Two files
+with the same identity are one story: the later one in path order wins.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from django.db import connection
+from django.utils import timezone
+
+from articles.models import Article
+
+from .bulk import select_in
+from .files import SeedFile, find_seed_files, read_seed
+from .parsers import Chunk, Parsers, results
+from .rows import StoryRows
+from .seedfile import DEFAULT_MAX_BYTES
+from .writer import ImportSummary, RunState, write_batch
+
+# Files per transaction: bigger batches cost fewer round trips and commits.
+BATCH_SIZE = 2000
+# Batches read and handed to the workers ahead of the one being written.
+AHEAD = 2
+# SQLite's page cache during an import, in KiB as PRAGMA cache_size takes it (negative).
+IMPORT_PAGE_CACHE_KIB = -32 * 1024
+# Below this many files to parse, worker processes cost more than they save.
+MIN_FILES_FOR_WORKERS = 200
+
+ErrorHandler = Callable[[str, str], None]
+ProgressHandler = Callable[[ImportSummary], None]
+
+
+def import_seeds(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    dry_run: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    workers: int | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_error: ErrorHandler | None = None,
+    on_progress: ProgressHandler | None = None,
+) -> ImportSummary:
+    """Import every seed file under ``paths``; see the module docstring for the rules.
+
+    ``workers`` is the number of cores to parse on: this process and ``workers - 1`` parser
+    processes (default: every core).
+    """
+    started = time.perf_counter()
+    files = find_seed_files(paths)
+    summary = ImportSummary(files=len(files))
+    state = RunState(order={path: i for i, path in enumerate(files)}, now=timezone.now())
+    report_error = on_error or (lambda path, reason: None)
+    cores = workers if workers is not None else (os.cpu_count() or 1)
+
+    def fail(seed: SeedFile, reason: str) -> None:
+        summary.failed += 1
+        report_error(seed.path, reason)
+
+    def finish(seeds: list[SeedFile], chunks: list[Chunk]) -> None:
+        _finish(seeds, chunks, summary, state, dry_run, fail)
+        if on_progress:
+            on_progress(summary)
+
+    pending: deque[tuple[list[SeedFile], list[Chunk]]] = deque()
+    with (
+        _fewer_gc_passes(),
+        _larger_page_cache(len(files) > batch_size),
+        Parsers(cores if len(files) >= MIN_FILES_FOR_WORKERS else 1) as parsers,
+    ):
+        for start, stop in _batches(len(files), batch_size):
+            todo = _changed(files, start, stop, max_bytes, summary, fail)
+            pending.append((todo, parsers.submit(todo, max_bytes)))
+            # Keep the workers busy while this process writes: the next batches are already
+            # read and parsing when a write ends.
+            while len(pending) > AHEAD:
+                finish(*pending.popleft())
+        while pending:
+            finish(*pending.popleft())
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _changed(
+    files: list[str],
+    start: int,
+    stop: int,
+    max_bytes: int,
+    summary: ImportSummary,
+    fail: Callable[[SeedFile, str], None],
+) -> list[SeedFile]:
+    """Read one batch of files: those to parse. Unreadable ones fail; unchanged ones (their
+    fingerprint is a story's already) are counted and go no further."""
+    batch = [read_seed(path, start + i, max_bytes) for i, path in enumerate(files[start:stop])]
+    readable = []
+    for seed in batch:
+        if seed.error:
+            fail(seed, seed.error)
+        else:
+            readable.append(seed)
+    known = _known_hashes([seed.hash for seed in readable])
+    todo = [seed for seed in readable if seed.hash not in known]
+    summary.unchanged += len(readable) - len(todo)
+    return todo
+
+
+def _batches(count: int, size: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of each batch. An import of more than one batch starts small, so that
+    writing starts while the workers parse the rest, doubles up to ``size`` (fewer, larger
+    transactions), and ends small the same way, so that the workers are not left idle while
+    one last big batch is written."""
+    if count <= size:
+        yield from [(0, count)] if count else []
+        return
+    head: list[int] = []
+    tail: list[int] = []
+    step, left = max(1, size // 8), count
+    while left:
+        for side in (head, tail):
+            take = min(step, left)
+            if take:
+                side.append(take)
+                left -= take
+        step = min(step * 2, size)
+    start = 0
+    for length in head + tail[::-1]:
+        yield start, start + length
+        start += length
+
+
+@contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Parsing allocates millions of small objects and no cycles: with the default
+    thresholds the cycle collector runs thousands of times for nothing. Collect less often
+    during the import, as before afterwards."""
+    thresholds = gc.get_threshold()
+    gc.freeze()  # what exists before the import (Django, settings) is never garbage
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+@contextmanager
+def _larger_page_cache(wanted: bool) -> Iterator[None]:
+    """SQLite keeps 2 MB of the database in memory per connection by default. A large
+    import inserts at random places in a dozen indexes (addresses, fingerprints), which soon
+    outgrow that (docs/PERFORMANCE.md has what 32 MB saves). An import of one batch gains
+    nothing. The connection gets its own size back afterwards."""
+    if not wanted or connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {IMPORT_PAGE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _known_hashes(hashes: list[str]) -> set[str]:
+    if not hashes:
+        return set()
+    return {key for (key,) in select_in(Article, "content_hash", hashes, "content_hash")}
+
+
+def _finish(
+    seeds: list[SeedFile],
+    chunks: list[Chunk],
+    summary: ImportSummary,
+    state: RunState,
+    dry_run: bool,
+    fail: Callable[[SeedFile, str], None],
+) -> None:
+    parsed: list[tuple[SeedFile, StoryRows]] = []
+    for seed, result in zip(seeds, results(chunks), strict=True):
+        seed.raw = b""  # release the bytes as soon as they are parsed
+        if isinstance(result, str):
+            fail(seed, result)
+        else:
+            parsed.append((seed, result))
+    if parsed:
+        write_batch(parsed, summary, state, dry_run)

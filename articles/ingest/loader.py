@@ -1,0 +1,135 @@
+"""The YAML loader of seed files: libyaml's safe loader, reading what PyYAML's safe loader
+reads with less work per node (``tests/test_seeds.py`` checks the two agree).
+
+This is the one module that reaches below PyYAML's public API (its constructor's and
+resolver's internals), because the standard constructor's detour through generators is most
+of a seed file's load time (docs/PERFORMANCE.md). It was checked against the PyYAML versions in
+``CHECKED_PYYAML``; ``tests/test_seeds.py`` fails, saying so, under any other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from typing import Any
+
+import yaml
+
+# The PyYAML releases (major, minor) whose loader internals this module was checked against.
+CHECKED_PYYAML = ((6, 0),)
+
+_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq"))
+_INT = "tag:yaml.org,2002:int"
+_SCALAR = yaml.ScalarNode
+# Keys that PyYAML's flatten_mapping rewrites: merge keys (<<) and value keys (=).
+_MERGE_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+
+
+class SeedLoader(yaml.CSafeLoader):
+    """libyaml's safe loader, building plain mappings, lists and strings in one pass.
+
+    PyYAML's constructor builds every node through generators so that it can make
+    self-referencing structures; seed files have none, and the detour costs much of the
+    load time. Plain strings and decimal integers are read inline; everything else that
+    is not a plain map or list (other numbers, dates, booleans, and any tag, which the safe
+    constructors refuse) goes through the standard safe constructor, and a mapping with merge
+    keys (<<) through PyYAML's own flattening. Aliases still share one object, as with
+    SafeLoader; ``tests/test_seeds.py`` checks it reads what PyYAML's safe loader reads.
+    """
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        try:
+            return self._build(node)
+        finally:
+            self.constructed_objects = {}
+
+    def _build(self, node: yaml.Node) -> Any:
+        # Plain strings, most of the nodes, are read inline: no call per key or value.
+        kind, tag = type(node), node.tag
+        if kind is _SCALAR:
+            if tag == _STR:
+                return node.value
+            value = node.value
+            if tag == _INT and value.isascii() and value.isdigit() and value[0] != "0":
+                return int(value)  # what construct_yaml_int makes of a plain decimal
+            return self.construct_object(node)
+        if node in self.constructed_objects:  # an alias
+            return self.constructed_objects[node]
+        if kind is yaml.MappingNode and tag == _MAP:
+            mapping: dict[Any, Any] = {}
+            self.constructed_objects[node] = mapping
+            self._fill(mapping, node)
+            return mapping
+        if kind is yaml.SequenceNode and tag == _SEQ:
+            sequence: list[Any] = []
+            self.constructed_objects[node] = sequence
+            for item in node.value:
+                if type(item) is _SCALAR and item.tag == _STR:
+                    sequence.append(item.value)
+                else:
+                    sequence.append(self._build(item))
+            return sequence
+        return self.construct_object(node, deep=True)
+
+    def _fill(self, mapping: dict[Any, Any], node: yaml.MappingNode) -> None:
+        for key_node, value_node in node.value:
+            key_tag = key_node.tag
+            if type(key_node) is _SCALAR and key_tag == _STR:
+                key = key_node.value
+            else:
+                if key_tag in _MERGE_KEYS:
+                    # Merge keys (<<) are rare: only then does the mapping need flattening
+                    # (PyYAML's own step), after which it is read again from the start.
+                    self.flatten_mapping(node)
+                    mapping.clear()
+                    return self._fill(mapping, node)
+                key = self._build(key_node)
+                if not isinstance(key, Hashable):
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a mapping key is a list or mapping", key_node.start_mark
+                    )
+            if type(value_node) is _SCALAR and value_node.tag == _STR:
+                mapping[key] = value_node.value
+            else:
+                mapping[key] = self._build(value_node)
+        return None
+
+    # Seed files use no path resolvers: skip the per-node bookkeeping for them.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        """The tag of an untagged node, as PyYAML's resolver gives it, with less work per
+        scalar (libyaml calls this for every one): the implicit resolvers are looked up by
+        the value's first character in a table built once, the tags of short plain values
+        (every key, and values such as ``true`` or ``article``) are remembered, and path
+        resolvers (which seed files never use) are not consulted."""
+        if kind is _SCALAR:
+            if not implicit[0]:
+                return _STR  # quoted
+            tag = _KNOWN_TAGS.get(value)
+            if tag is None:
+                tag = _STR
+                for candidate, pattern in _IMPLICIT_RESOLVERS.get(value[:1], ()):
+                    if pattern.match(value):
+                        tag = candidate
+                        break
+                if len(value) <= 40 and len(_KNOWN_TAGS) < 10_000:
+                    _KNOWN_TAGS[value] = tag
+            return tag
+        return _MAP if kind is yaml.MappingNode else _SEQ
+
+
+# The implicit resolvers of PyYAML's safe loader (YAML 1.1: bool, int, float, null, timestamp,
+# merge, value) by the first character they apply to ("" for the empty value). PyYAML keys
+# resolvers that apply to any first character under None; its safe loader has none.
+_IMPLICIT_RESOLVERS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    first: tuple(resolvers) for first, resolvers in SeedLoader.yaml_implicit_resolvers.items()
+}
+# The tag of each short plain value seen, bounded: keys and common values repeat in every file.
+_KNOWN_TAGS: dict[str, str] = {}
+if None in _IMPLICIT_RESOLVERS:
+    raise ImportError("PyYAML's safe loader has a resolver for any value: update SeedLoader")

@@ -1,0 +1,285 @@
+"""Parse and validate one seed file into typed records (:mod:`.records`).
+
+A seed file is one news item: a YAML front-matter block between ``---`` lines, then an
+optional body. python-frontmatter finds the block; the project's YAML loader (:mod:`.loader`)
+reads it. This module knows the format and nothing about the database, so it runs in the
+parser processes and is tested on its own. Every problem is reported as a
+:class:`~.records.SeedError` whose message names the field and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import urlsplit
+
+import frontmatter
+import yaml
+
+from . import fields as read
+from .fields import MAX_NAME_LENGTH, MAX_SHORT_LENGTH, MAX_TITLE_LENGTH, normalise_url
+from .loader import SeedLoader
+from .records import ArticleRecord, ImageRecord, ProviderRecord, RelatedRecord, SeedError
+
+# Bump when the mapping from file to records changes, so that a re-import re-applies
+# every file instead of skipping it as unchanged.
+FORMAT_VERSION = b"newsroom-seed-v1\n"
+
+DEFAULT_MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+
+
+class SeedHandler(frontmatter.YAMLHandler):
+    """python-frontmatter's YAML handler, reading the block with :class:`.loader.SeedLoader`."""
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=SeedLoader)  # noqa: S506 - SeedLoader is a safe loader
+
+
+_HANDLER = SeedHandler()
+
+ARTICLE_KEYS = frozenset(
+    {
+        "title", "excerpt", "category", "publishedDateTime", "updatedDateTime", "originalUrl",
+        "webUrl", "ampWebUrl", "cdnAmpWebUrl", "type", "quality", "heat", "published",
+        "locale", "provider", "topics", "images", "related", "secured",
+    }
+)  # fmt: skip
+PROVIDER_KEYS = frozenset({"name", "domain"})
+IMAGE_KEYS = frozenset({"url", "width", "height", "isCached", "title", "attribution"})
+RELATED_KEYS = frozenset(
+    {
+        "title", "excerpt", "publishedDateTime", "webUrl", "originalUrl", "ampWebUrl",
+        "cdnAmpWebUrl", "type", "provider", "quality",
+    }
+)  # fmt: skip
+
+
+def content_hash(raw: bytes) -> str:
+    """The fingerprint that tells an unchanged file from a changed one."""
+    return hashlib.sha256(FORMAT_VERSION + raw).hexdigest()
+
+
+def parse_seed(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ArticleRecord:
+    """Turn the bytes of one seed file into an :class:`ArticleRecord` or raise SeedError."""
+    if not raw.strip():
+        raise SeedError("empty file")
+    if len(raw) > max_bytes:
+        raise SeedError(f"file is {len(raw):,} bytes, over the {max_bytes:,}-byte limit")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SeedError(
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} on line {line} cannot be decoded"
+        ) from None
+    if "\x00" in text:
+        raise SeedError("contains a NUL character (binary file?)")
+    data, body, fm = _load_front_matter(text.lstrip("\ufeff"))
+    if "*" in fm:  # without an alias there is nothing to expand
+        _check_expansion(data, budget=max(4 * len(raw), 65536))
+    try:
+        return _article(data, body)
+    except RecursionError:
+        raise SeedError(f"front matter is nested more than {MAX_DEPTH} levels deep") from None
+
+
+def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
+    stripped = text.strip()  # as frontmatter.parse() strips
+    if not _HANDLER.detect(stripped):
+        raise SeedError("no front matter: the file must start with a '---' line")
+    try:
+        fm, body = _HANDLER.split(stripped)
+    except ValueError:
+        raise SeedError("no front matter: the closing '---' line is missing") from None
+    try:
+        data = _HANDLER.load(fm)
+    except yaml.MarkedYAMLError as exc:
+        skipped_lines = text[: len(text) - len(text.lstrip())].count("\n")
+        raise SeedError(f"invalid YAML: {_describe_yaml_error(exc, skipped_lines)}") from None
+    except yaml.YAMLError as exc:
+        raise SeedError(f"invalid YAML: {read.one_line(str(exc))}") from None
+    except RecursionError:
+        raise SeedError("invalid YAML: nested too deeply") from None
+    if data is None:
+        raise SeedError("front matter is empty")
+    if not isinstance(data, dict):
+        raise SeedError(f"front matter is a {read.kind(data)}, expected a mapping of fields")
+    return data, body.strip(), fm
+
+
+def _describe_yaml_error(exc: yaml.MarkedYAMLError, skipped_lines: int) -> str:
+    problem = exc.problem or exc.context or "cannot parse"
+    if "constructor for the tag" in problem:
+        tag = problem.split("tag", 1)[1].strip(" '").replace("tag:yaml.org,2002:", "!!")
+        problem = f"tag '{tag}' is not allowed"
+    mark = exc.problem_mark or exc.context_mark
+    # The front matter text starts with the newline that ends the opening '---' line.
+    line = mark.line + 1 + skipped_lines if mark else 0
+    where = f" (line {line}, column {mark.column + 1})" if mark else ""
+    return read.one_line(problem) + where
+
+
+def _check_expansion(data: Any, *, budget: int) -> None:
+    """Reject alias bombs and self-referencing aliases before anything walks the data.
+
+    YAML aliases make shared references; expanded, a small file can stand for gigabytes.
+    We count the size the data would have written out and stop as soon as it exceeds a
+    budget proportional to the file, so the check itself stays cheap.
+    """
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    used = 0
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise SeedError(
+                f"front matter is nested more than {MAX_DEPTH} levels deep "
+                "(or a YAML alias refers to itself)"
+            )
+        used += len(value) if isinstance(value, str | bytes) else 1
+        if used > budget:
+            raise SeedError("front matter expands far beyond the file's size (YAML alias bomb?)")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, depth + 1))
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+
+
+def _article(data: dict[str, Any], body: str) -> ArticleRecord:
+    original_url = read.url(data, "originalUrl")
+    web_url = read.url(data, "webUrl")
+    source = original_url or web_url
+    if not source:
+        raise SeedError("originalUrl: missing (and no webUrl either)")
+    url = normalise_url(source)
+    title = read.text(data, "title", max_length=MAX_TITLE_LENGTH)
+    if not title:
+        raise SeedError("title: missing")
+    provider = _provider(data.get("provider"), "provider", url)
+    extra = {str(k): read.jsonable(v) for k, v in data.items() if k not in ARTICLE_KEYS}
+    if isinstance(data.get("provider"), dict):
+        provider_extra = read.unknown(data["provider"], PROVIDER_KEYS)
+        if provider_extra:
+            extra["provider"] = provider_extra
+    return ArticleRecord(
+        url=url,
+        original_url=original_url,
+        web_url=web_url,
+        amp_url=read.url(data, "ampWebUrl"),
+        cdn_amp_url=read.url(data, "cdnAmpWebUrl"),
+        title=title,
+        excerpt=read.text(data, "excerpt"),
+        body=body,
+        published_at=read.date_time(data, "publishedDateTime"),
+        updated_at=read.date_time(data, "updatedDateTime"),
+        type=read.text(data, "type", max_length=MAX_SHORT_LENGTH).lower() or "article",
+        quality=read.integer(data, "quality"),
+        heat=read.integer(data, "heat"),
+        locale=read.text(data, "locale", max_length=MAX_SHORT_LENGTH),
+        category=read.text(data, "category", max_length=MAX_NAME_LENGTH),
+        published=read.boolean(data, "published"),
+        secured=_secured(data),
+        provider=provider,
+        topics=_topics(data),
+        images=tuple(
+            _image(item, f"images[{i}]") for i, item in enumerate(read.items(data, "images"))
+        ),
+        related=tuple(
+            _related(item, f"related[{i}]") for i, item in enumerate(read.items(data, "related"))
+        ),
+        extra=extra,
+    )
+
+
+def _provider(value: Any, where: str, url: str) -> ProviderRecord | None:
+    """The publisher; without a domain of its own, the host of the story's URL stands in."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict):
+        raise SeedError(
+            f"{where}: expected a mapping with name and domain, got a {read.kind(value)}"
+        )
+    name = read.text(value, "name", where=where, max_length=MAX_NAME_LENGTH)
+    domain = read.text(value, "domain", where=where, max_length=253).lower().removeprefix("www.")
+    if domain and not read.DOMAIN.fullmatch(domain):
+        raise SeedError(f"{where}.domain: not a domain name: {domain!r:.80}")
+    if not name and not domain:
+        return None
+    if not domain:
+        domain = (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
+        if not domain:
+            return None
+    return ProviderRecord(name=name or domain, domain=domain)
+
+
+def _image(value: Any, where: str) -> ImageRecord:
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, dict):
+        raise SeedError(
+            f"{where}: expected a mapping with url, width and height, got a {read.kind(value)}"
+        )
+    url = read.url(value, "url", where=where)
+    if not url:
+        raise SeedError(f"{where}.url: missing")
+    return ImageRecord(
+        url=url,
+        width=read.integer(value, "width", where=where, minimum=1),
+        height=read.integer(value, "height", where=where, minimum=1),
+        is_cached=read.boolean(value, "isCached", where=where),
+        title=read.text(value, "title", where=where),
+        attribution=read.text(value, "attribution", where=where),
+        extra=read.unknown(value, IMAGE_KEYS),
+    )
+
+
+def _related(value: Any, where: str) -> RelatedRecord:
+    if not isinstance(value, dict):
+        raise SeedError(f"{where}: expected a mapping of fields, got a {read.kind(value)}")
+    web_url = read.url(value, "webUrl", where=where) or read.url(value, "originalUrl", where=where)
+    extra = read.unknown(value, RELATED_KEYS)
+    if isinstance(value.get("provider"), dict):
+        provider_extra = read.unknown(value["provider"], PROVIDER_KEYS)
+        if provider_extra:
+            extra["provider"] = provider_extra
+    return RelatedRecord(
+        title=read.text(value, "title", where=where, max_length=MAX_TITLE_LENGTH),
+        excerpt=read.text(value, "excerpt", where=where),
+        url=normalise_url(web_url) if web_url else "",
+        web_url=web_url,
+        amp_url=read.url(value, "ampWebUrl", where=where),
+        cdn_amp_url=read.url(value, "cdnAmpWebUrl", where=where),
+        published_at=read.date_time(value, "publishedDateTime", where=where),
+        type=read.text(value, "type", where=where, max_length=MAX_SHORT_LENGTH).lower(),
+        quality=read.integer(value, "quality", where=where),
+        provider=_provider(value.get("provider"), f"{where}.provider", web_url),
+        extra=extra,
+    )
+
+
+def _topics(data: dict[str, Any]) -> tuple[str, ...]:
+    names: dict[str, str] = {}
+    for i, item in enumerate(read.items(data, "topics")):
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise SeedError(f"topics[{i}]: expected a topic name, got a {read.kind(item)}")
+        name = " ".join(str(item).split())
+        if len(name) > MAX_NAME_LENGTH:
+            raise SeedError(f"topics[{i}]: longer than {MAX_NAME_LENGTH} characters")
+        if name:
+            names.setdefault(name.casefold(), name)
+    return tuple(names.values())
+
+
+def _secured(data: dict[str, Any]) -> str:
+    value = data.get("secured")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SeedError(
+            f"secured: expected the sealed text 'ciphertext;iv', got a {read.kind(value)}"
+        )
+    return value

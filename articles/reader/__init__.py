@@ -1,0 +1,9 @@
+"""The database to readers: the public site's room.
+
+Owns the reader queries (:mod:`.queries`, all from ``Article.objects.published()``), the
+compiled-query cache (:mod:`.compiled`), keyset pagination (:mod:`.pagination`), what a page
+shows of a story (:mod:`.presenters`), the views, feeds, sitemaps and URLs, and the Jinja2
+environment (:mod:`.templating`).
+
+May import: :mod:`articles` (the domain) and :mod:`serving`. Never the importer or the desk.
+"""

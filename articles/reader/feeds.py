@@ -1,0 +1,113 @@
+"""RSS 2.0 and Atom feeds of the newest published stories: all of them, or one topic's,
+category's or provider's. Built on Django's syndication framework."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from articles.models import Category, Provider, Term, Topic
+
+from . import presenters, queries
+from .presenters import StoryItem
+
+FEED_SIZE = 30
+SITE_NAME = "Newsroom"
+
+
+class LatestFeed(Feed):
+    """The home page as a feed. Two queries: the stories and their topics."""
+
+    title = f"{SITE_NAME}: latest stories"
+
+    def description(self, obj: Term | None = None) -> str:
+        return "The newest stories, gathered from publishers across the web."
+
+    def link(self) -> str:
+        return reverse("articles:home")
+
+    def items(self, obj: Term | None = None) -> list[StoryItem]:
+        return presenters.present(queries.newest(obj, FEED_SIZE).articles)
+
+    def item_link(self, item: StoryItem) -> str:
+        return item.page_url
+
+    def item_title(self, item: StoryItem) -> str:
+        return item.title
+
+    def item_description(self, item: StoryItem) -> str:
+        return item.excerpt
+
+    def item_pubdate(self, item: StoryItem) -> dt.datetime:
+        return item.published_at
+
+    def item_updateddate(self, item: StoryItem) -> dt.datetime:
+        return item.source_updated_at or item.published_at
+
+    def item_author_name(self, item: StoryItem) -> str | None:
+        return item.provider_link.name if item.provider_link else None
+
+    def item_categories(self, item: StoryItem) -> list[str]:
+        return [topic.name for topic in item.topic_links]
+
+
+class TermFeed(LatestFeed):
+    """The stories of one topic, category or provider (404 when none is published)."""
+
+    model: type[Term]
+    label: str
+
+    def get_object(self, request, **kwargs: str) -> Term:
+        key = self.model.url_key
+        return get_object_or_404(queries.browsable(self.model), **{key: kwargs[key]})
+
+    def title(self, obj: Term) -> str:
+        return f"{SITE_NAME}: {obj}"
+
+    def description(self, obj: Term | None = None) -> str:
+        return f"The newest stories under {self.label} {obj}."
+
+    def link(self, obj: Term) -> str:
+        return obj.get_absolute_url()
+
+
+class TopicFeed(TermFeed):
+    model = Topic
+    label = "topic"
+
+
+class CategoryFeed(TermFeed):
+    model = Category
+    label = "category"
+
+
+class ProviderFeed(TermFeed):
+    model = Provider
+    label = "provider"
+
+
+class AtomMixin:
+    feed_type = Atom1Feed
+
+    def subtitle(self, obj: Term | None = None) -> str:
+        return self.description(obj)  # type: ignore[attr-defined]
+
+
+class LatestAtomFeed(AtomMixin, LatestFeed):
+    pass
+
+
+class TopicAtomFeed(AtomMixin, TopicFeed):
+    pass
+
+
+class CategoryAtomFeed(AtomMixin, CategoryFeed):
+    pass
+
+
+class ProviderAtomFeed(AtomMixin, ProviderFeed):
+    pass

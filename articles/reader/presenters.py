@@ -1,0 +1,200 @@
+"""What a page shows of a story: the rows of :mod:`.queries` made into items, links and dates.
+
+Addresses and links are worked out once per process (a long list does not pay for URL
+reversing per item), and a list's topics are read in one query for all of its stories.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
+
+from articles.models import Category, Provider, Topic
+
+from . import queries
+
+# A list item's excerpt is cut to this many words.
+SUMMARY_WORDS = 45
+
+
+class TermLink(NamedTuple):
+    """A topic, category or provider as a page shows it: its name and its page's address."""
+
+    name: str
+    url: str
+
+
+class When(NamedTuple):
+    """A date as a page shows it: ``iso`` for <time datetime>, ``text`` for readers."""
+
+    iso: str
+    text: str
+
+
+class LeadImage(NamedTuple):
+    url: str
+    width: int | None
+    height: int | None
+    title: str
+    attribution: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryItem:
+    """One story as a list or a feed shows it (see :func:`present`)."""
+
+    pk: int
+    title: str
+    excerpt: str
+    published_at: dt.datetime
+    source_updated_at: dt.datetime | None
+    page_url: str
+    date: When
+    summary: str  # the excerpt's first SUMMARY_WORDS words
+    provider_link: TermLink | None
+    category_link: TermLink | None
+    topic_links: list[TermLink]  # by name
+    lead: LeadImage | None  # the lead image when its URL is http(s)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPage(StoryItem):
+    """One story as its page shows it (see :func:`story_page`)."""
+
+    slug: str
+    body: str
+    provider_domain: str
+    source_url: str  # the story at its provider: the original address, else the web address
+    amp_url: str
+    is_public: bool  # whether readers see it (a staff preview may show one they do not)
+    coverage: list[RelatedItem]
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedItem:
+    """Other coverage of a story, as its page lists it."""
+
+    title: str
+    url: str  # our page when we hold that story and it is public, else its http(s) source
+    ours: bool
+    provider_name: str
+    published_at: dt.datetime | None
+
+
+def http_url(value: str | None) -> str:
+    """The URL when it is http(s) with a host, else "": nothing else becomes a link."""
+    value = (value or "").strip()
+    return value if _HTTP_WITH_HOST.match(value) else ""
+
+
+_HTTP_WITH_HOST = re.compile(r"https?://[^/?#\s]", re.IGNORECASE)
+
+
+def present(rows: Iterable[Any]) -> list[StoryItem]:
+    """What a list shows of each row of ``queries.story_list``, with all their topics read in
+    one query."""
+    rows = list(rows)
+    prefix, zone = get_script_prefix(), timezone.get_current_timezone()
+    topics = topic_links([row.pk for row in rows], prefix)
+    return [StoryItem(**_item_fields(row, prefix, topics[row.pk], zone)) for row in rows]
+
+
+def story_page(pk: int, *, preview: bool = False) -> StoryPage | None:
+    """The story with this id as its page shows it, in three queries (the story, its related
+    coverage, its topics); None when readers may not see it and this is not a ``preview``."""
+    row = queries.story_row(pk, preview=preview)
+    if row is None:
+        return None
+    prefix = get_script_prefix()
+    return StoryPage(
+        **_item_fields(row, prefix, topic_links([pk], prefix)[pk]),
+        slug=row.slug,
+        body=row.body,
+        provider_domain=row.provider__domain or "",
+        source_url=http_url(row.original_url) or http_url(row.web_url),
+        amp_url=http_url(row.amp_url),
+        is_public=bool(row.is_public),
+        coverage=[_related_item(link, prefix) for link in queries.coverage_rows(pk)],
+    )
+
+
+def _related_item(link: Any, prefix: str) -> RelatedItem:
+    if link.target_slug:
+        url, ours = _reverse(prefix, "articles:detail", (link.target_id, link.target_slug)), True
+    else:
+        url, ours = http_url(link.web_url), False
+    return RelatedItem(
+        title=link.title or "Untitled story",
+        url=url,
+        ours=ours,
+        provider_name=link.provider__name or "",
+        published_at=link.published_at,
+    )
+
+
+def _item_fields(
+    row: Any, prefix: str, topics: list[TermLink], zone: dt.tzinfo | None = None
+) -> dict[str, Any]:
+    """A StoryItem's fields, from a row with the list columns and the lead image's."""
+    return {
+        "pk": row.pk,
+        "title": row.title,
+        "excerpt": row.excerpt,
+        "published_at": row.published_at,
+        "source_updated_at": row.source_updated_at,
+        "page_url": _reverse(prefix, "articles:detail", (row.pk, row.slug)),
+        "date": _when(row.published_at, zone),
+        "summary": _summary(row.excerpt),
+        "provider_link": _link(prefix, Provider.route, row.provider__name, row.provider__domain),
+        "category_link": _link(prefix, Category.route, row.category__name, row.category__slug),
+        "topic_links": topics,
+        "lead": _lead_image(row),
+    }
+
+
+def topic_links(article_ids: list[int], prefix: str) -> defaultdict[int, list[TermLink]]:
+    """Each story's topics by name, as links: one query for all the stories."""
+    topics: defaultdict[int, list[TermLink]] = defaultdict(list)
+    for article_id, name, slug in queries.topic_rows(article_ids):
+        topics[article_id].append(_link(prefix, Topic.route, name, slug))
+    return topics
+
+
+def cached_reverse(name: str, *args: Any) -> str:
+    """``reverse(name, args=args)``, worked out once per process for each address."""
+    return _reverse(get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=16384)
+def _reverse(prefix: str, name: str, args: tuple[Any, ...]) -> str:
+    return reverse(name, args=args)  # the prefix is part of the cache key only
+
+
+@functools.lru_cache(maxsize=16384)
+def _link(prefix: str, route: str, name: str | None, key: str | None) -> TermLink | None:
+    """A topic's, category's or provider's link, by its page's route and URL key."""
+    return TermLink(name or key, reverse(route, args=[key])) if key else None
+
+
+def _when(value: dt.datetime, zone: dt.tzinfo | None = None) -> When:
+    local = value.astimezone(zone or timezone.get_current_timezone())
+    return When(local.isoformat(), f"{local.day} {local:%b %Y, %H:%M}")
+
+
+def _summary(text: str) -> str:
+    words = text.split()
+    return text if len(words) <= SUMMARY_WORDS else " ".join(words[:SUMMARY_WORDS]) + " …"
+
+
+def _lead_image(story: Any) -> LeadImage | None:
+    if not http_url(story.lead_url):
+        return None
+    return LeadImage(*(getattr(story, column) for column in queries.LEAD_COLUMNS))

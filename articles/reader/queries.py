@@ -1,0 +1,219 @@
+"""What the public site reads: every query starts from ``Article.objects.published()``.
+
+Views, feeds and sitemaps share these functions, so a list costs two queries wherever it
+appears, whatever its length: the stories (with their provider, category and lead image
+joined), then the topics of all of them (see :mod:`.presenters`). The hottest run as
+:class:`~.compiled.CompiledQuery`, translated to SQL once per process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from articles.models import Article, ArticleTopic, RelatedLink, Term, Topic
+
+from .compiled import MAX_INTEGER, CompiledQuery
+from .pagination import Cursor, KeysetPage, keyset_query, keyset_result
+
+# The columns a list item (and a feed entry) shows: list queries read these only, as rows.
+LIST_COLUMNS = (
+    "pk", "slug", "title", "excerpt", "published_at", "source_updated_at",
+    "provider__name", "provider__domain", "category__name", "category__slug",
+)  # fmt: skip
+# The lead image's columns joined to a story row, each as ``lead_<name>``.
+LEAD_FIELDS = ("url", "width", "height", "title", "attribution")
+LEAD_COLUMNS = tuple(f"lead_{name}" for name in LEAD_FIELDS)
+# What a story page reads of the story, beyond a list item's columns.
+PAGE_COLUMNS = ("body", "original_url", "web_url", "amp_url")
+# How many of the newest stories the "Top" page ranks.
+TOP_WINDOW = 200
+
+
+def _with_lead_image(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    """Join each story's lead image (position 0) as ``lead_url``, ``lead_width``, etc."""
+    lead = FilteredRelation("images", condition=Q(images__position=0))
+    return queryset.annotate(lead=lead).annotate(
+        **{f"lead_{name}": F(f"lead__{name}") for name in LEAD_FIELDS}
+    )
+
+
+def story_list() -> QuerySet:
+    """Published stories as rows of the columns a list item shows (``presenters.present``).
+
+    Rows, not model instances: a page reads 20 of them per request, and building instances
+    (with their provider and category) costs more than the query itself.
+    """
+    return _with_lead_image(Article.objects.published()).values_list(
+        *LIST_COLUMNS, *LEAD_COLUMNS, named=True
+    )
+
+
+def top_stories(limit: int) -> list[Any]:
+    """The rows of :func:`top_queryset`, through a query compiled once per process."""
+    return _top_query(limit).rows()
+
+
+def top_queryset(limit: int) -> QuerySet:
+    """The newest stories ranked by the source's heat and quality (missing counts as 0), as
+    rows of :func:`story_list`."""
+    recent = Article.objects.published().order_by("-published_at", "-pk").values("pk")
+    return (
+        story_list()
+        .filter(pk__in=Subquery(recent[:TOP_WINDOW]))
+        .annotate(score=Coalesce(F("heat"), Value(0)) + Coalesce(F("quality"), Value(0)))
+        .order_by("-score", "-published_at", "-pk")[:limit]
+    )
+
+
+@functools.cache
+def _top_query(limit: int) -> CompiledQuery:
+    return CompiledQuery(functools.partial(top_queryset, limit))
+
+
+def story_row(pk: int, *, preview: bool = False) -> Any | None:
+    """The story with this id, with a list item's columns, a page's and ``is_public``; None
+    when there is none, or when it is not published and this is not a ``preview`` (staff, who
+    may open unpublished stories)."""
+    if not 0 < pk <= MAX_INTEGER:  # the address takes any number of digits; the database does not
+        return None
+    found = _story_query(preview).rows(pk)
+    return found[0] if found else None
+
+
+@functools.cache
+def _story_query(preview: bool) -> CompiledQuery:
+    # is_public tells a preview what readers see: whether published() lets the story through.
+    if preview:
+        public = Exists(Article.objects.published().filter(pk=OuterRef("pk")))
+        stories = Article.objects.annotate(is_public=public)
+    else:
+        stories = Article.objects.published().annotate(is_public=Value(True))
+    return CompiledQuery(
+        lambda pk: _with_lead_image(stories.filter(pk=pk)).values_list(
+            *LIST_COLUMNS, *PAGE_COLUMNS, *LEAD_COLUMNS, "is_public", named=True
+        ),
+        int,
+    )
+
+
+def coverage_rows(pk: int) -> list[Any]:
+    """The story's related coverage in order, each with ``target_slug`` when we hold that
+    story and readers may see it."""
+    return _coverage_query().rows(pk)
+
+
+@functools.cache
+def _coverage_query() -> CompiledQuery:
+    ours = Article.objects.published().filter(pk=OuterRef("target_id")).values("slug")[:1]
+    return CompiledQuery(
+        lambda pk: RelatedLink.objects.filter(article_id=pk)
+        .annotate(target_slug=Subquery(ours))
+        .order_by("position", "pk")
+        .values_list(
+            "title", "web_url", "published_at", "provider__name", "target_id", "target_slug",
+            named=True,
+        ),
+        int,
+    )  # fmt: skip
+
+
+def topic_rows(article_ids: list[int]) -> list[tuple[int, str, str]]:
+    """(story id, topic name, topic slug) of each topic of these stories, by name: one query."""
+    return _topic_query(len(article_ids)).rows(*article_ids) if article_ids else []
+
+
+@functools.lru_cache(maxsize=128)
+def _topic_query(count: int) -> CompiledQuery:
+    return CompiledQuery(
+        lambda *ids: (
+            ArticleTopic.objects.filter(article_id__in=ids)
+            .order_by("topic__name")
+            .values_list("article_id", "topic__name", "topic__slug")
+        ),
+        *[int] * count,
+    )
+
+
+def newest(
+    term: Term | None, size: int, *, before: Cursor | None = None, after: Cursor | None = None
+) -> KeysetPage:
+    """A page of the newest published stories, all or one topic's, category's or provider's,
+    as rows of :func:`story_list` (see :mod:`.pagination`), through a query compiled once per
+    process for each kind of list and page."""
+    cursor = before or after
+    direction = "before" if before else "after" if after else None
+    values: list[Any] = [] if term is None else [term.pk]
+    if cursor is not None:
+        values += [cursor.published_at, cursor.pk]
+    query = _page_query(type(term) if term else None, size, direction)
+    return keyset_result(query.rows(*values), size, before=before, after=after)
+
+
+@functools.cache
+def _page_query(kind: type[Term] | None, size: int, direction: str | None) -> CompiledQuery:
+    # Its values, in order: the term's id (for a term's list), the cursor's date and id (past
+    # the first page).
+    kinds: list[type] = [] if kind is None else [int]
+    if direction is not None:
+        kinds += [dt.datetime, int]
+
+    def build(*values: Any) -> QuerySet:
+        term_id = values[0] if kind is not None else None
+        cursor = Cursor(*values[-2:]) if direction is not None else None
+        before, after = (cursor, None) if direction == "before" else (None, cursor)
+        return _keyset_query(kind, size, before, after, term_id)
+
+    return CompiledQuery(build, *kinds)
+
+
+def _keyset_query(
+    kind: type[Term] | None,
+    size: int,
+    before: Cursor | None,
+    after: Cursor | None,
+    term_id: int | None,
+) -> QuerySet:
+    if kind is Topic:
+        # The topic's rows keep a copy of their story's state and date (models.ArticleTopic):
+        # the page walks the topic's index newest first instead of sorting all its stories.
+        # What is shown is still only what published() lets through (story_list).
+        source: QuerySet = ArticleTopic.objects.filter(topic_id=term_id, published=True)
+        keys = ("published_at", "article_id")
+    else:
+        source = Article.objects.published()
+        if kind is not None:
+            source = source.filter(**{f"{kind.article_field}_id": term_id})
+        keys = ("published_at", "pk")
+    return keyset_query(source, size, before=before, after=after, load=story_list(), keys=keys)
+
+
+def browsable(model: type[Term]) -> QuerySet[Term]:
+    """Topics, categories or providers with at least one published story."""
+    return model.objects.filter(
+        Exists(Article.objects.published().filter(**{model.article_field: OuterRef("pk")}))
+    )
+
+
+def find_term(model: type[Term], key: str) -> Term | None:
+    """The topic, category or provider named ``key`` in its page's address (its ``url_key``).
+
+    Whether readers may browse it is for the page to tell (:func:`browsable`): a first page
+    with no story says so without a query of its own.
+    """
+    query = _term_query(model)
+    rows = query.rows(key)
+    fields = [field.attname for field in model._meta.concrete_fields]
+    return model.from_db(query.using, fields, rows[0]) if rows else None
+
+
+@functools.cache
+def _term_query(model: type[Term]) -> CompiledQuery:
+    fields = [field.attname for field in model._meta.concrete_fields]
+    return CompiledQuery(
+        lambda key: model.objects.filter(**{model.url_key: key}).values_list(*fields), str
+    )

@@ -1,0 +1,201 @@
+"""Public pages. Every list and page starts from ``Article.objects.published()`` (see
+:mod:`.queries`); staff may also open unpublished stories, as a preview nobody caches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
+from django.views.generic import TemplateView
+
+from articles.models import Category, Provider, Term, Topic
+
+from . import presenters, queries
+from .pagination import Cursor
+
+PAGE_SIZE = 20
+
+
+class ReaderMixin:
+    """What every public page shares: its canonical address, its navigation entry and the
+    feeds it announces. (Every story it shows comes through :mod:`.queries`.)"""
+
+    request: HttpRequest
+    feed_route = "home"  # the routes "articles:<feed_route>-rss" and "-atom"
+    section = ""  # the navigation entry this page belongs to
+
+    def feed_args(self) -> list[str]:
+        return []
+
+    def feed_title(self) -> str:
+        return "Newsroom: latest stories"
+
+    def canonical_path(self) -> str:
+        return self.request.path
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        args = self.feed_args()
+        context["canonical_url"] = self.request.build_absolute_uri(self.canonical_path())
+        context["section"] = self.section
+        context["feeds"] = {
+            "title": self.feed_title(),
+            **{
+                kind: presenters.cached_reverse(f"articles:{self.feed_route}-{kind}", *args)
+                for kind in ("rss", "atom")
+            },
+        }
+        return context
+
+
+class StoryListView(ReaderMixin, TemplateView):
+    """Newest stories first, a page at a time; "older" and "newer" links carry a cursor."""
+
+    template_name = "articles/article_list.html"
+    page_size = PAGE_SIZE
+    term: Term | None = None  # the topic, category or provider listed, if any
+
+    def cursor(self, name: str) -> Cursor | None:
+        raw = self.request.GET.get(name)
+        if raw is None:
+            return None
+        try:
+            return Cursor.parse(raw)
+        except ValueError as error:
+            raise Http404("No such page") from error
+
+    def canonical_path(self) -> str:
+        kept = {
+            name: self.request.GET[name] for name in ("before", "after") if name in self.request.GET
+        }
+        return self.request.path + (f"?{urlencode(kept)}" if kept else "")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        before, after = self.cursor("before"), self.cursor("after")
+        page = queries.newest(self.term, self.page_size, before=before, after=after)
+        return super().get_context_data(
+            articles=presenters.present(page.articles),
+            older=page.older,
+            newer=page.newer,
+            first_page=before is None and after is None,
+            **kwargs,
+        )
+
+
+class HomeView(StoryListView):
+    section = "latest"
+
+
+class TopView(ReaderMixin, TemplateView):
+    """The newest stories ranked by the source's heat and quality."""
+
+    template_name = "articles/top.html"
+    section = "top"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        stories = presenters.present(queries.top_stories(PAGE_SIZE))
+        return super().get_context_data(articles=stories, window=queries.TOP_WINDOW, **kwargs)
+
+
+class TermStoryListView(StoryListView):
+    """The stories of one topic, category or provider; 404 when it has none published."""
+
+    template_name = "articles/term_list.html"
+    model: type[Term]  # its page's address names it by its url_key (the URL argument too)
+    label: str
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = kwargs[self.model.url_key]
+        term = queries.find_term(self.model, key)
+        if term is None:
+            raise Http404(f"No {self.label.lower()} {key!r}")
+        self.term = term
+        return super().dispatch(request, *args, **kwargs)
+
+    def feed_args(self) -> list[str]:
+        return [getattr(self.term, self.model.url_key)]
+
+    def feed_title(self) -> str:
+        return f"Newsroom: {self.term}"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(term=self.term, label=self.label, **kwargs)
+        # A term readers may not browse (no published story) has no page: an empty first page
+        # says so without a query of its own; a page past the end asks.
+        if not context["articles"] and (
+            context["first_page"]
+            or not queries.browsable(self.model).filter(pk=self.term.pk).exists()
+        ):
+            raise Http404(f"No published story under {self.term}")
+        return context
+
+
+class TopicView(TermStoryListView):
+    model = Topic
+    label = "Topic"
+    section = "topics"
+    feed_route = "topic"
+
+
+class CategoryView(TermStoryListView):
+    model = Category
+    label = "Category"
+    section = "topics"
+    feed_route = "category"
+
+
+class ProviderView(TermStoryListView):
+    model = Provider
+    label = "Provider"
+    section = "providers"
+    feed_route = "provider"
+
+
+class TopicIndexView(ReaderMixin, TemplateView):
+    template_name = "articles/topic_index.html"
+    section = "topics"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            topics=queries.browsable(Topic).only("name", "slug"),
+            categories=queries.browsable(Category).only("name", "slug"),
+            **kwargs,
+        )
+
+
+class ProviderIndexView(ReaderMixin, TemplateView):
+    template_name = "articles/provider_index.html"
+    section = "providers"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(providers=queries.browsable(Provider), **kwargs)
+
+
+class ArticleDetailView(ReaderMixin, TemplateView):
+    """One story. Staff also see unpublished ones, under a banner and with no-cache headers."""
+
+    template_name = "articles/article_detail.html"
+    story: presenters.StoryPage
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        story = presenters.story_page(kwargs["pk"], preview=request.user.is_staff)
+        if story is None:
+            raise Http404("No such story")
+        if kwargs["slug"] != story.slug:
+            return HttpResponsePermanentRedirect(story.page_url)
+        self.story = story
+        response = self.render_to_response(self.get_context_data(article=story))
+        if not story.is_public:
+            patch_cache_control(response, private=True, no_cache=True, no_store=True, max_age=0)
+        return response
+
+    def canonical_path(self) -> str:
+        return self.story.page_url
+
+
+class RobotsView(TemplateView):
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"
