@@ -5,6 +5,10 @@
 redis-py 8 that construction costs more than the round trip to Redis itself, and a cached
 page costs two calls. This backend builds one client per pool and reuses it (redis-py
 clients are safe to share between threads). Everything else is Django's backend.
+
+It overrides the client's private ``_get_connection_pool`` / ``_client`` / ``_class`` use, so it
+was checked against the Django versions in ``CHECKED_DJANGO``; ``tests/test_architecture.py``
+fails, saying so, under any other.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+
+# The Django releases (major, minor) whose Redis cache client this module was checked against.
+CHECKED_DJANGO = ((5, 2),)
 
 
 class RedisCacheClient(DjangoRedisCacheClient):

@@ -37,7 +37,8 @@ def content_state() -> ContentState:
     """The current version and when it last moved, in one query.
 
     Every public request runs this, cache hits included, so it is plain SQL: building the
-    same query through the ORM costs ten times more than SQLite takes to answer it.
+    same query through the ORM costs far more than SQLite takes to answer it
+    (docs/PERFORMANCE.md).
     """
     with connection.cursor() as cursor:
         cursor.execute(_state_sql(connection.vendor), [ContentVersion.ROW_ID])

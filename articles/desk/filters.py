@@ -48,8 +48,8 @@ class LargeGroupFilter(admin.RelatedFieldListFilter):
     """Filter on a related category; on SQLite, a large category is read in date order.
 
     SQLite answers "category 2, newest first" from the category's foreign-key index, then
-    sorts all its stories by date: reading some 14,000 rows for a category of a
-    100,000-story site. When the category is large (counted on that index first), the
+    sorts all its stories by date: every row of a large category, for one page of 50
+    (docs/PERFORMANCE.md). When the category is large (counted on that index first), the
     filter compares ``category_id + 0``, which no index serves, so SQLite walks the date
     index instead and stops after one page, and counts on the foreign-key index alone.
     Small categories, other filters and PostgreSQL (whose planner weighs both plans) keep
