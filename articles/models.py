@@ -230,10 +230,9 @@ class ArticleTopic(models.Model):
 
     The copy lets a topic page walk one index newest first (``article_topic_latest``) instead
     of sorting all of the topic's stories on every request. The database keeps it true:
-    triggers (migration 0006) copy both values when a row is inserted without them and
-    whenever a story's own values change, whichever code changes them. A migration that makes
-    Django rebuild either table on SQLite drops the triggers and must create them again
-    (``tests/test_topic_copies.py`` fails otherwise). What readers may see is still decided by
+    triggers (:mod:`articles.triggers`, put back after every ``migrate``) copy both values
+    when a row is inserted without them and whenever a story's own values change, whichever
+    code changes them. What readers may see is still decided by
     ``Article.objects.published()``; the copy only picks candidates in order.
     """
 

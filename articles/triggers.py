@@ -8,13 +8,14 @@ the copy, on SQLite and on PostgreSQL alike, whichever code writes:
   the importer for stories that already existed);
 - a story whose ``published`` or ``published_at`` changes passes them to its topic rows.
 
-Migration 0006 created them. A later migration could lose them or trip over them: SQLite
+They live here, not in a migration: a migration could lose them or trip over them (SQLite
 rebuilds a table to alter it, which drops the triggers on it and fails on the others while
-they name the old table; PostgreSQL refuses to change a column a trigger reads. So ``migrate``
-takes them away before it applies any migration and creates them again after, then brings
-every copy up to date for what was written meanwhile (:func:`drop_before_migrate`,
-:func:`install_after_migrate`, connected in ``apps.py``). ``manage.py check --database
-default`` warns of any that is missing (:func:`check_triggers`).
+they name the old table; PostgreSQL refuses to change a column a trigger reads). So when
+``migrate`` has a migration of this app to apply, it takes them away first; after every
+``migrate`` the missing ones are created and the copies that went stale meanwhile are set
+again (:func:`drop_before_migrate`, :func:`install_after_migrate`, connected in
+``apps.py``). ``manage.py check --database default`` warns of any that is missing
+(:func:`check_triggers`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core import checks
-from django.db import connections
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from serving.content_version import bump_after_commit
 
 NAMES = ("article_topic_copy_on_insert", "article_topic_copy_on_update")
 
@@ -108,12 +111,19 @@ _DROP = {
 
 _CREATE = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL}
 
-# Every topic row's copy, set from its story.
-FILL = """
+# The topic rows whose copy differs from their story, set from it.
+_FILL = """
 UPDATE articles_articletopic
-SET published = (SELECT published FROM articles_article WHERE id = article_id),
-    published_at = (SELECT published_at FROM articles_article WHERE id = article_id)
+SET published = (SELECT a.published FROM articles_article a WHERE a.id = article_id),
+    published_at = (SELECT a.published_at FROM articles_article a WHERE a.id = article_id)
+WHERE EXISTS (
+    SELECT 1 FROM articles_article a
+    WHERE a.id = articles_articletopic.article_id
+      AND (a.published {differs} articles_articletopic.published
+           OR a.published_at {differs} articles_articletopic.published_at)
+)
 """
+_DIFFERS = {"sqlite": "IS NOT", "postgresql": "IS DISTINCT FROM"}
 
 _PRESENT = {
     "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
@@ -148,19 +158,38 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
 
 
 def drop_before_migrate(using: str, plan: Any = None, **kwargs: Any) -> None:
-    """``pre_migrate``: when there are migrations to apply, take the triggers away first."""
+    """``pre_migrate``: when a migration of this app is to be applied, take the triggers
+    away first (other apps' migrations leave them be)."""
     connection = connections[using]
-    if plan and _has_copy_columns(connection):
+    ours = any(migration.app_label == "articles" for migration, _ in plan or [])
+    if ours and _has_copy_columns(connection):
         uninstall(connection)
 
 
 def install_after_migrate(using: str, **kwargs: Any) -> None:
     """``post_migrate`` (and after ``flush``): create the missing triggers, and when any was
-    missing, set every copy afresh. Before migration 0006 there is nothing to do."""
+    missing, set again the copies that went stale meanwhile. Before migration 0006 there is
+    nothing to do."""
     connection = connections[using]
     if _has_copy_columns(connection) and install(connection):
+        refresh_copies(connection)
+
+
+def refresh_copies(connection: BaseDatabaseWrapper) -> int:
+    """Set every topic row's copy that differs from its story; returns how many changed.
+
+    The stories are locked against writes meanwhile (PostgreSQL), so that no publication
+    slips between the statement's view of them and its write; readers' pages move on to the
+    new state after the commit."""
+    with transaction.atomic(using=connection.alias):
         with connection.cursor() as cursor:
-            cursor.execute(FILL)
+            if connection.vendor == "postgresql":
+                cursor.execute("LOCK TABLE articles_article IN SHARE MODE")
+            cursor.execute(_FILL.format(differs=_DIFFERS[connection.vendor]))
+            changed = cursor.rowcount
+        if changed:
+            bump_after_commit()
+    return changed
 
 
 def _has_copy_columns(connection: BaseDatabaseWrapper) -> bool:
@@ -176,6 +205,8 @@ def check_triggers(databases: list[str] | None = None, **kwargs: Any) -> list[ch
     error would stop ``migrate``, which is what puts them back."""
     errors = []
     for alias in databases or []:
+        if not _has_copy_columns(connections[alias]):
+            continue  # before migration 0006: migrate will create them
         absent = missing(connections[alias])
         if absent:
             errors.append(

@@ -1,7 +1,7 @@
 """The house's rules, held against the code (docs/ARCHITECTURE.md): imports flow one way, from
 the rooms that serve people down to the domain and serving, never back up and never in a
-circle; Django's and PyYAML's internals are used in one module each; no module outgrows a
-reader."""
+circle; a library's internals are used only in the module that owns them (Django's ORM,
+PyYAML's loader, Django's Redis client: one each); no module outgrows a reader."""
 
 from __future__ import annotations
 

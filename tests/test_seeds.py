@@ -270,10 +270,30 @@ def test_the_seed_loader_reads_what_pyyamls_safe_loader_reads(text):
     assert load(SeedLoader) == load(yaml.CSafeLoader)
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.sampled_from(["---", "----", "-", "\n", "\r\n", " ", "\t", "a: 1"]), max_size=14)
+TOKENS = st.lists(
+    st.sampled_from(["---", "----", "-", "\n", "\r\n", " ", "\t", "\f", "a: 1", "x"]), max_size=14
 )
+
+
+@settings(max_examples=1000, deadline=None)
+@given(TOKENS)
+def test_our_handler_splits_exactly_where_python_frontmatters_does(tokens):
+    text = "".join(tokens)
+    ours, theirs = seedfile.SeedHandler(), frontmatter.YAMLHandler()
+
+    def split(handler):
+        try:
+            return handler.split(text)
+        except ValueError:
+            return None
+
+    assert bool(ours.detect(text)) == bool(theirs.detect(text))
+    assert split(ours) == split(theirs)
+    assert ours.FM_BOUNDARY.split(text) == theirs.FM_BOUNDARY.split(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TOKENS)
 def test_front_matter_is_found_where_python_frontmatter_finds_it(tokens):
     text = "".join(tokens)
     handler = frontmatter.YAMLHandler()

@@ -92,6 +92,16 @@ def test_a_topic_page_follows_the_editors(client, django_capture_on_commit_callb
     assert "Follow me" not in client.get("/topics/ai/").content.decode()
 
 
+def _plan(app_label: str) -> list:
+    """A migrate plan holding one migration of ``app_label``, as pre_migrate receives it."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connection)
+    key = next(key for key in loader.graph.leaf_nodes() if key[0] == app_label)
+    return [(loader.graph.nodes[key], False)]
+
+
 def _rebuild_the_story_table() -> None:
     """What a migration that alters Article does on SQLite: a new table, copied over (Django's
     table remake), which takes the triggers on the old one with it. It fails while the
@@ -101,45 +111,94 @@ def _rebuild_the_story_table() -> None:
 
     from articles import triggers
 
-    triggers.drop_before_migrate(using="default", plan=["a migration to apply"])
+    triggers.drop_before_migrate(using="default", plan=_plan("articles"))
     if connection.vendor == "sqlite":
         with connection.schema_editor() as editor:
             editor._remake_table(Article)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_migrate_takes_the_triggers_away_for_a_rebuild_and_puts_them_back():
+def _check() -> None:
     from io import StringIO
 
+    from django.core.management import call_command
+
+    call_command(
+        "check", databases=["default"], fail_level="WARNING", stdout=StringIO(), stderr=StringIO()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_takes_the_triggers_away_for_a_rebuild_and_puts_them_back():
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
     from django.db import connection
 
     from articles import triggers
+    from serving.content_version import content_version
 
-    def check() -> None:
-        call_command(
-            "check",
-            databases=["default"],
-            fail_level="WARNING",
-            stdout=StringIO(),
-            stderr=StringIO(),
-        )
-
-    check()
+    _check()
     article = make_article(published=False, topics=["Rain"])
     _rebuild_the_story_table()
     assert triggers.missing(connection) == list(triggers.NAMES)
     with pytest.raises(SystemCheckError, match="articles.W001"):
-        check()
+        _check()
     article.set_published(True)  # written while the triggers are away
     article.save()
+    version = content_version()
 
     call_command("migrate", verbosity=0)
     assert triggers.missing(connection) == []
-    check()
-    assert_copies_match(article)  # brought up to date
+    _check()
+    assert_copies_match(article)  # brought up to date,
+    assert content_version() > version  # and readers' cached pages with it
     assert_copies_match(make_article(published=True, topics=["AI"]))
     article.set_published(False)
     article.save()
     assert_copies_match(article)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_other_apps_migrations_leave_the_triggers_be():
+    from django.db import connection
+
+    from articles import triggers
+
+    triggers.drop_before_migrate(using="default", plan=_plan("serving"))
+    assert triggers.missing(connection) == []
+    assert triggers.refresh_copies(connection) == 0  # nothing was stale
+
+
+def test_a_fresh_database_gets_the_triggers_and_going_back_past_0006_drops_them(tmp_path):
+    import sqlite3
+    import subprocess
+
+    from .databases import MANAGE, ROOT, migrate, project_env
+
+    path = tmp_path / "fresh.sqlite3"
+    url = f"sqlite:///{path}"
+
+    def present() -> set[str]:
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            return {name for (name,) in rows}
+
+    def manage(*args: str) -> str:
+        done = subprocess.run(
+            [*MANAGE, *args], env=project_env(url), cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout + done.stderr
+
+    migrate(url)
+    assert present() == set(triggers_names())
+    manage("migrate", "articles", "0005", "--verbosity", "0")
+    assert present() == set()
+    assert "W001" not in manage("check", "--database", "default")  # no copies yet: no warning
+    manage("migrate", "--verbosity", "0")
+    assert present() == set(triggers_names())
+
+
+def triggers_names() -> tuple[str, ...]:
+    from articles import triggers
+
+    return triggers.NAMES

@@ -411,7 +411,7 @@ def test_a_story_id_beyond_any_database_id_is_not_found(client):
 @pytest.mark.parametrize("cursor_id", [1, 2_147_400_000, 2**62])
 def test_a_cursor_is_read_as_given_whatever_its_id(client, cursor_id):
     """A page from a cursor compares with the cursor's own values (no stand-in is mistaken
-    for one, articles.compiled), on a page that also takes the term's id."""
+    for one, articles.reader.compiled), on a page that also takes the term's id."""
     news = Category.objects.create(name="News", slug="news")
     tied = story("Same minute as the cursor", category=news, minutes_ago=10)
     cursor = Cursor(tied.published_at, cursor_id)

@@ -89,7 +89,7 @@ class PublicationAdmin(admin.ModelAdmin):
     # The one-click toggle
 
     def get_urls(self):
-        name = f"{self.opts.app_label}_{self.opts.model_name}_publication"
+        name = self._url_name("publication").removeprefix("admin:")
         view = self.admin_site.admin_view(require_POST(self.publication_view))
         return [path("<path:object_id>/publication/", view, name=name), *super().get_urls()]
 
@@ -99,7 +99,8 @@ class PublicationAdmin(admin.ModelAdmin):
             raise PermissionDenied
         article = self.get_object(request, unquote(object_id))
         if article is None:
-            # As Django's own change view answers a missing object.
+            # As Django's own change view answers a missing object (through a private helper
+            # of ModelAdmin's, which this module does not call).
             missing = f"{self.opts.verbose_name} with ID “{unquote(object_id)}” doesn’t exist."
             self.message_user(request, f"{missing} Perhaps it was deleted?", messages.WARNING)
             return HttpResponseRedirect(reverse("admin:index", current_app=self.admin_site.name))

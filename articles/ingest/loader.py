@@ -4,7 +4,7 @@ reads with less work per node (``tests/test_seeds.py`` checks the two agree).
 This is the one module that reaches below PyYAML's public API (its constructor's and
 resolver's internals), because the standard constructor's detour through generators is most
 of a seed file's load time (docs/PERFORMANCE.md). It was checked against the PyYAML versions in
-``CHECKED_PYYAML``; ``tests/test_seeds.py`` fails, saying so, under any other.
+``CHECKED_PYYAML``; ``tests/test_architecture.py`` fails, saying so, under any other.
 """
 
 from __future__ import annotations

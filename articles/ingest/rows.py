@@ -7,7 +7,8 @@ A new source field is one field here and one value in :func:`story_rows`.
 
 Rows hold database values only (text, numbers, booleans, None; dates and JSON encoded, slugs
 made), so that they are made in the parser processes and the writing process only looks up
-ids and writes.
+ids and writes. They travel between the processes as plain tuples in their type's field
+order, which pickle at a fraction of the cost of named tuples (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -100,9 +101,12 @@ class TopicRow(NamedTuple):
 
     article: int
     topic: int
-    published: bool | None
+    published: bool
     published_at: Any
 
+
+# Where a related row keeps its identity.
+RELATED_URL = RelatedRow._fields.index("url")
 
 # Every source field an import writes, creates and updates alike.
 SOURCE_FIELDS = StoryValues._fields + LookedUp._fields
@@ -116,14 +120,14 @@ class StoryRows(NamedTuple):
     """One parsed story as it will be written (made by :func:`story_rows`)."""
 
     url: str  # identity
-    values: StoryValues
+    values: tuple[Any, ...]  # a StoryValues, as a plain tuple
     published_at: Any  # the file's date, encoded; None: the import's time (or the stored one)
     published: bool
     category: KeyedName | None
     provider: KeyedName | None
     topics: tuple[KeyedName, ...]  # each topic once
-    images: tuple[ImageRow, ...]
-    related: tuple[RelatedRow, ...]
+    images: tuple[tuple[Any, ...], ...]  # ImageRows, as plain tuples
+    related: tuple[tuple[Any, ...], ...]  # RelatedRows, as plain tuples
     related_providers: tuple[KeyedName | None, ...]  # one per related row
 
 
@@ -138,7 +142,7 @@ def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any])
 
     return StoryRows(
         url=record.url,
-        values=StoryValues(
+        values=tuple(StoryValues(
             slug=make_slug(record.title),
             title=record.title,
             excerpt=record.excerpt,
@@ -154,21 +158,27 @@ def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any])
             locale=record.locale,
             secured=record.secured,
             extra=encode_json(record.extra),
-        ),
+        )),
         published_at=when(record.published_at),
         published=record.published,
         category=(term_slug(record.category), record.category) if record.category else None,
         provider=provider(record.provider),
         topics=_first_of_each_slug(record.topics),
         images=tuple(
-            ImageRow(i, image.url, image.width, image.height, image.is_cached, image.title,
-                     image.attribution, encode_json(image.extra))
+            tuple(ImageRow(
+                position=i, url=image.url, width=image.width, height=image.height,
+                is_cached=image.is_cached, title=image.title, attribution=image.attribution,
+                extra=encode_json(image.extra),
+            ))
             for i, image in enumerate(record.images)
         ),
         related=tuple(
-            RelatedRow(i, item.title, item.excerpt, item.url, item.web_url, item.amp_url,
-                       item.cdn_amp_url, when(item.published_at), item.type, item.quality,
-                       encode_json(item.extra))
+            tuple(RelatedRow(
+                position=i, title=item.title, excerpt=item.excerpt, url=item.url,
+                web_url=item.web_url, amp_url=item.amp_url, cdn_amp_url=item.cdn_amp_url,
+                published_at=when(item.published_at), type=item.type, quality=item.quality,
+                extra=encode_json(item.extra),
+            ))
             for i, item in enumerate(record.related)
         ),
         related_providers=tuple(provider(item.provider) for item in record.related),

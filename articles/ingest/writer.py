@@ -33,6 +33,7 @@ from .rows import (
     IMAGE_COLUMNS,
     NEW_STORY_COLUMNS,
     RELATED_COLUMNS,
+    RELATED_URL,
     SOURCE_FIELDS,
     TOPIC_COLUMNS,
     KeyedName,
@@ -253,14 +254,14 @@ def _write_children(
     insert_rows(
         ArticleImage, IMAGE_COLUMNS, ((ids[s.url], *row) for s in stories for row in s.images)
     )
-    cited = {row.url for s in stories for row in s.related if row.url}
+    cited = {row[RELATED_URL] for s in stories for row in s.related if row[RELATED_URL]}
     targets = dict(select_in(Article, "url", cited, "url", "id"))
     insert_rows(
         RelatedLink,
         RELATED_COLUMNS,
         (
             (ids[s.url], *row, providers[provider[0]] if provider else None,
-             targets.get(row.url))
+             targets.get(row[RELATED_URL]))
             for s in stories
             for row, provider in zip(s.related, s.related_providers, strict=True)
         ),

@@ -1,7 +1,7 @@
 """The database to readers: the public site's room.
 
-Owns the reader queries (:mod:`.queries`, all from ``Article.objects.published()``), the
-compiled-query cache (:mod:`.compiled`), keyset pagination (:mod:`.pagination`), what a page
+Owns the reader queries (:mod:`.queries`, all from ``Article.objects.published()``), queries
+compiled to SQL once (:mod:`.compiled`), keyset pagination (:mod:`.pagination`), what a page
 shows of a story (:mod:`.presenters`), the views, feeds, sitemaps and URLs, and the Jinja2
 environment (:mod:`.templating`).
 

@@ -17,9 +17,10 @@ compared as it is (``pk=``, ``slug=``, ``__in``, ``__lt`` on a ``DateTimeField``
 a lookup transforms first (``__icontains``, ``__date``): such a use is refused when the query
 is compiled. Only ``values_list()`` querysets, which is what the reader pages read.
 
-This is the one module that reaches below Django's public API (the queryset's SQL compiler and
-its row converters), for the reason above. It was checked against the Django versions in
-``CHECKED_DJANGO``; ``tests/test_compiled.py`` fails, saying so, under any other.
+It reaches below Django's public API (the queryset's SQL compiler and its row converters), for
+the reason above, and is the only module that uses Django's ORM internals. It was checked
+against the Django versions in ``CHECKED_DJANGO``; ``tests/test_architecture.py`` fails,
+saying so, under any other.
 """
 
 from __future__ import annotations

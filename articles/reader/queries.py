@@ -207,13 +207,16 @@ def find_term(model: type[Term], key: str) -> Term | None:
     """
     query = _term_query(model)
     rows = query.rows(key)
-    fields = [field.attname for field in model._meta.concrete_fields]
-    return model.from_db(query.using, fields, rows[0]) if rows else None
+    return model.from_db(query.using, _columns(model), rows[0]) if rows else None
 
 
 @functools.cache
 def _term_query(model: type[Term]) -> CompiledQuery:
-    fields = [field.attname for field in model._meta.concrete_fields]
+    columns = _columns(model)
     return CompiledQuery(
-        lambda key: model.objects.filter(**{model.url_key: key}).values_list(*fields), str
+        lambda key: model.objects.filter(**{model.url_key: key}).values_list(*columns), str
     )
+
+
+def _columns(model: type[Term]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]

@@ -24,7 +24,7 @@ class ReaderMixin:
     feeds it announces. (Every story it shows comes through :mod:`.queries`.)"""
 
     request: HttpRequest
-    feed_route = "home"  # the routes "articles:<feed_route>-rss" and "-atom"
+    feed_route = "articles:home"  # the feeds' routes are this, then "-rss" and "-atom"
     section = ""  # the navigation entry this page belongs to
 
     def feed_args(self) -> list[str]:
@@ -44,7 +44,7 @@ class ReaderMixin:
         context["feeds"] = {
             "title": self.feed_title(),
             **{
-                kind: presenters.cached_reverse(f"articles:{self.feed_route}-{kind}", *args)
+                kind: presenters.cached_reverse(f"{self.feed_route}-{kind}", *args)
                 for kind in ("rss", "atom")
             },
         }
@@ -115,6 +115,10 @@ class TermStoryListView(StoryListView):
         self.term = term
         return super().dispatch(request, *args, **kwargs)
 
+    @property
+    def feed_route(self) -> str:  # a term's feeds are routed after its page: "articles:topic-rss"
+        return self.model.route
+
     def feed_args(self) -> list[str]:
         return [getattr(self.term, self.model.url_key)]
 
@@ -137,21 +141,18 @@ class TopicView(TermStoryListView):
     model = Topic
     label = "Topic"
     section = "topics"
-    feed_route = "topic"
 
 
 class CategoryView(TermStoryListView):
     model = Category
     label = "Category"
     section = "topics"
-    feed_route = "category"
 
 
 class ProviderView(TermStoryListView):
     model = Provider
     label = "Provider"
     section = "providers"
-    feed_route = "provider"
 
 
 class TopicIndexView(ReaderMixin, TemplateView):

@@ -47,7 +47,7 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         # A progress bar on a terminal only; clear() is safe either way.
         progress = _Progress(self.stderr)
-        shown = verbosity >= 1 and _is_terminal(self.stderr)
+        shown = verbosity >= 1 and self.stderr.isatty()
 
         def on_error(path: str, reason: str) -> None:
             progress.clear()
@@ -85,10 +85,6 @@ class Command(BaseCommand):
             prefix = "Dry run, nothing written: " if dry_run else "Imported: "
             style = self.style.WARNING if summary.failed else self.style.SUCCESS
             self.stdout.write(prefix + str(summary), style_func=style)
-
-
-def _is_terminal(stream: Any) -> bool:
-    return getattr(getattr(stream, "_out", stream), "isatty", lambda: False)()
 
 
 class _Progress:
