@@ -9,7 +9,8 @@ Sized from the CPU count; every value can be overridden from the environment:
   database or Redis still answers other requests;
 - ``GUNICORN_TIMEOUT``: seconds before a stuck worker is restarted (default 30);
 - ``GUNICORN_MAX_REQUESTS``: requests after which a worker is replaced (default 5000; 0 never);
-- ``FORWARDED_ALLOW_IPS``: proxies trusted for X-Forwarded-* (default 127.0.0.1).
+- ``FORWARDED_ALLOW_IPS``: proxies trusted for X-Forwarded-* (default 127.0.0.1);
+- ``GUNICORN_CONTROL_SOCKET``: a path for gunicorn's control socket (default: none).
 
 Each worker keeps its own local-memory cache; that is safe because the content version that
 keys cached pages lives in the database (see docs/DEPLOY.md).
@@ -36,3 +37,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"  # access log on stdout, errors on stderr: the process manager collects both
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): a second
+# server of the same user takes it over, and deletes it when it stops. Off unless a path of
+# this server's own is given; the process manager's signals do the same work.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True

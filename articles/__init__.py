@@ -1,5 +1,6 @@
 """The news desk's domain: stories and what they are grouped by, the one rule of what readers may
-see (``Article.objects.published()``), and publishing (:mod:`articles.publishing`).
+see (``Article.objects.published()``), publishing (:mod:`articles.publishing`), and every
+write reaching readers at once (:mod:`articles.content`).
 
 The rooms that serve people sit on top of it, each a package of its own:
 

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .content import ContentModel, ContentQuerySet
+
 
 def make_slug(text: str, max_length: int = 80) -> str:
     """A URL slug that keeps non-Latin scripts readable (Django's ``slugify``), never empty."""
@@ -30,7 +32,7 @@ def term_slug(name: str) -> str:
     return make_slug(name, 200)
 
 
-class Term(models.Model):
+class Term(ContentModel):
     """Something stories are grouped by and readers browse: a topic, a category or a provider.
 
     Each is named in its page's address by one field, its ``url_key``: a topic's or category's
@@ -102,13 +104,13 @@ class Provider(Term):
         verbose_name_plural = "providers"
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(ContentQuerySet):
     def published(self) -> ArticleQuerySet:
         """The one visibility rule: what readers may see, anywhere on the public site."""
         return self.filter(published=True)
 
 
-class Article(models.Model):
+class Article(ContentModel):
     # Identity
     url = models.CharField(
         "source URL (identity)",
@@ -225,7 +227,7 @@ class Article(models.Model):
         return True
 
 
-class ArticleTopic(models.Model):
+class ArticleTopic(ContentModel):
     """A story's topic, with a copy of the story's ``published`` and ``published_at``.
 
     The copy lets a topic page walk one index newest first (``article_topic_latest``) instead
@@ -261,7 +263,7 @@ class ArticleTopic(models.Model):
         return f"{self.article_id} – {self.topic_id}"
 
 
-class ArticleImage(models.Model):
+class ArticleImage(ContentModel):
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="images", db_index=False
     )  # served by the (article, position) constraint
@@ -286,7 +288,7 @@ class ArticleImage(models.Model):
         return self.url
 
 
-class RelatedLink(models.Model):
+class RelatedLink(ContentModel):
     """Other coverage of the same story, as the feed lists it."""
 
     article = models.ForeignKey(

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL in the address: 400 before anything spends work on it (serving/guards.py).
+    "serving.guards.RefuseNulMiddleware",
     # Before the session middleware: it sees every cookie a response sets, and never loads a
     # session for an anonymous reader; before CSP: a stored page keeps its policy header, and
     # a hit does not build it again (serving/middleware.py).
@@ -178,7 +180,11 @@ if REDIS_URL:
         BACKEND="serving.cache_backends.RedisCache", LOCATION=REDIS_URL, OPTIONS={}
     )
 # Never looked up in the page cache (not even the content version is read for them).
-PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/"]
+PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/", "/favicon.ico"]
+# The query parameters public pages read (list cursors, the sitemaps' page): only these make a
+# cached page's key, so "?x=1", "?x=2"... share one entry. A public page that reads another
+# parameter must add it here (tests/test_cache.py checks the pages that read some).
+PAGE_CACHE_QUERY_PARAMETERS = ["before", "after", "p"]
 
 # Security headers on every response (SecurityMiddleware, XFrameOptionsMiddleware, django-csp).
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -9,7 +9,11 @@ For an anonymous GET or HEAD:
 
 1. read the content version (one primary-key query, see :mod:`.content_version`);
 2. the page's key and ETag are a hash of the cache's key prefix (set per release), the
-   version and the absolute URL with its query string;
+   version, and the address: scheme, host, path, and of the query string only the
+   parameters pages read (``settings.PAGE_CACHE_QUERY_PARAMETERS``), so that made-up
+   parameters cannot fill the cache with copies of one page. A request whose host names a
+   port other than the one it arrived on is answered uncached: every port would otherwise
+   be a copy, with links to that port;
 3. a matching ``If-None-Match`` (or ``If-Modified-Since`` against the time of the last bump)
    for a page held in the cache answers 304 without rendering;
 4. a page held in the cache is returned as stored; otherwise the view renders it, and it is
@@ -17,12 +21,18 @@ For an anonymous GET or HEAD:
 
 A publish, an edit or an import bumps the version after commit, so the next request on any
 worker of any server looks up a new key: nothing needs deleting, old entries expire.
+
+A stored page is kept twice, as it is and gzipped (compressed once, when it is stored), and a
+client that accepts gzip is sent the compressed copy, with an ETag of its own. Only these
+shared pages are compressed: a response for someone with a session (which may carry a CSRF
+token or a user's data) never is, so no secret can be guessed from a response's size (BREACH).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -35,6 +45,7 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date
+from django.utils.text import compress_string
 
 from .content_version import content_state
 
@@ -46,11 +57,31 @@ ALLOWED_VARY = {"cookie"}
 # Response headers that belong to one response, never to a stored page.
 UNSTORED_HEADERS = {"set-cookie", "x-cache"}
 BODY_HEADERS = {"content-type", "content-length", "content-encoding", "content-language"}
+# Below this size a page is stored, and sent, only as it is: gzip would save next to nothing.
+GZIP_MIN_BYTES = 256
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as Django's GZipMiddleware reads Accept-Encoding
 
 
 def is_anonymous(request: HttpRequest) -> bool:
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def cache_address(request: HttpRequest) -> str | None:
+    """What a cached page is stored under: scheme, host as sent (a host not allowed never gets
+    a 200 to store), path, and the parameters pages read, in the order sent; None when the
+    host names a port the request did not arrive on."""
+    host = request.META.get("HTTP_HOST", "")
+    _, colon, port = host.rpartition(":")
+    if colon and not host.endswith("]") and port != str(request.META.get("SERVER_PORT", "")):
+        return None
+    query = request.GET
+    kept = [
+        f"{name}={value}"
+        for name in settings.PAGE_CACHE_QUERY_PARAMETERS
+        for value in query.getlist(name)
+    ]
+    return f"{request.scheme}://{host}{request.path}?{'&'.join(kept)}"
 
 
 def is_cacheable(request: HttpRequest, response: HttpResponseBase) -> bool:
@@ -81,41 +112,34 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         if not is_anonymous(request):
             return self._personal(request)
+        url = cache_address(request)
+        if url is None:
+            return self.get_response(request)
 
         state = content_state()
-        # Scheme, host as sent (a host not allowed never gets a 200 to store), path, query.
-        host, query = request.META.get("HTTP_HOST", ""), request.META.get("QUERY_STRING", "")
-        url = f"{request.scheme}://{host}{request.path}?{query}"
         digest = hashlib.sha256(f"{cache.key_prefix}\n{state.version}\n{url}".encode()).hexdigest()
-        key = f"page:{digest}"
-        validators = {
-            "ETag": f'"{digest[:32]}"',
-            "Last-Modified": http_date(state.changed_at.timestamp()),
-            "Cache-Control": PUBLIC_CACHE_CONTROL,
-        }
-
-        stored = _cache_call("get", key)
+        gzipped = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+        stored = _cache_call("get", f"page:{digest}:{'gzip' if gzipped else 'identity'}")
         if stored is not None:
-            not_modified = get_conditional_response(
-                request, etag=validators["ETag"], last_modified=int(state.changed_at.timestamp())
-            )
-            content, headers = stored
-            if not_modified is not None:
-                for name, value in headers.items():  # the page's headers, bar its body's
-                    if name.lower() not in BODY_HEADERS:
-                        not_modified[name] = value
-                not_modified["X-Cache"] = "HIT"
-                return not_modified
-            response = HttpResponse(content, headers=headers)
-            response["X-Cache"] = "HIT"
-            return response
+            return _hit(request, *stored, last_modified=int(state.changed_at.timestamp()))
 
         response = self.get_response(request)
         if request.method == "GET" and is_cacheable(request, response):
+            validators = {
+                "ETag": _etag(digest, gzipped=False),
+                "Last-Modified": http_date(state.changed_at.timestamp()),
+                "Cache-Control": PUBLIC_CACHE_CONTROL,
+            }
             _set_headers(response, validators, "MISS")
-            patch_vary_headers(response, ["Cookie"])
-            headers = {k: v for k, v in response.items() if k.lower() not in UNSTORED_HEADERS}
-            _cache_call("set", key, (response.content, headers))
+            patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
+            plain, packed = _variants(response, digest)
+            _cache_call(
+                "set_many", {f"page:{digest}:identity": plain, f"page:{digest}:gzip": packed}
+            )
+            if gzipped and packed is not plain:
+                response.content, headers = packed
+                for name in ("Content-Encoding", "Content-Length", "ETag"):
+                    response[name] = headers[name]
         return response
 
     def _personal(self, request: HttpRequest) -> HttpResponseBase:
@@ -126,6 +150,45 @@ class PublicPageCacheMiddleware:
         if not has_vary_header(response, "Cookie"):
             patch_vary_headers(response, ["Cookie"])
         return response
+
+
+def _hit(
+    request: HttpRequest, content: bytes, headers: dict[str, str], last_modified: int
+) -> HttpResponseBase:
+    """A stored page: 304 when the client holds this very copy, else the copy."""
+    not_modified = get_conditional_response(
+        request, etag=headers.get("ETag"), last_modified=last_modified
+    )
+    if not_modified is not None:
+        for name, value in headers.items():  # the page's headers, bar its body's
+            if name.lower() not in BODY_HEADERS:
+                not_modified[name] = value
+        not_modified["X-Cache"] = "HIT"
+        return not_modified
+    response = HttpResponse(content, headers=headers)
+    response["X-Cache"] = "HIT"
+    return response
+
+
+def _etag(digest: str, gzipped: bool) -> str:
+    return f'"{digest[:32]}-gzip"' if gzipped else f'"{digest[:32]}"'
+
+
+def _variants(response: HttpResponse, digest: str) -> tuple[tuple, tuple]:
+    """The page as stored for clients without gzip and for those with it: (body, headers)
+    each. A small or already encoded body is the same in both."""
+    headers = {k: v for k, v in response.items() if k.lower() not in UNSTORED_HEADERS}
+    plain = (response.content, headers)
+    if len(response.content) < GZIP_MIN_BYTES or response.has_header("Content-Encoding"):
+        return plain, plain
+    packed = compress_string(response.content)
+    gzip_headers = {
+        **headers,
+        "Content-Encoding": "gzip",
+        "Content-Length": str(len(packed)),
+        "ETag": _etag(digest, gzipped=True),
+    }
+    return plain, (packed, gzip_headers)
 
 
 def _set_headers(response: HttpResponseBase, validators: dict[str, str], outcome: str) -> None:

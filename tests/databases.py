@@ -8,18 +8,43 @@ database on the same PostgreSQL server otherwise.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
+import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
+# The servers that tests needing PostgreSQL or Redis use, whatever the suite's own database
+# and cache: this machine's, unless these say otherwise.
+TEST_POSTGRES = os.environ.get("NEWSROOM_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+TEST_REDIS = os.environ.get("NEWSROOM_TEST_REDIS", "redis://127.0.0.1:6379/3")
+
+
+def require(what: str, url: str) -> None:
+    """Skip the test when the server at ``url`` does not answer (a laptop without it), but
+    fail it under CI (NEWSROOM_REQUIRE_SERVICES=1), which has every server."""
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=2).close()
+    except OSError:
+        reason = f"{what} is not running at {parts.hostname}:{parts.port} (see README, Development)"
+        if os.environ.get("NEWSROOM_REQUIRE_SERVICES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def require_redis() -> str:
+    require("Redis", TEST_REDIS)
+    return TEST_REDIS
 
 
 def on_postgres() -> bool:
@@ -27,11 +52,12 @@ def on_postgres() -> bool:
 
 
 def postgres_server_url() -> str:
-    """The PostgreSQL server the suite uses, or the machine's local one."""
+    """The PostgreSQL server the suite uses, or the tests' one (skipped when it is not there)."""
     if on_postgres():
         db = settings.DATABASES["default"]
         return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}"
-    return "postgres://postgres@127.0.0.1:5432"
+    require("PostgreSQL", TEST_POSTGRES)
+    return TEST_POSTGRES
 
 
 @contextmanager

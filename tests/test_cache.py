@@ -17,6 +17,7 @@ from serving.content_version import (
 )
 from serving.middleware import is_cacheable
 from serving.models import ContentVersion
+from tests.databases import TEST_REDIS, require_redis
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -152,10 +153,42 @@ def test_head_is_answered_from_the_cached_get(client):
     assert response["X-Cache"] == "HIT"
 
 
-def test_the_query_string_is_part_of_the_key(client):
-    client.get("/")
-    assert client.get("/?utm=mail")["X-Cache"] == "MISS"
-    assert client.get("/?utm=mail")["X-Cache"] == "HIT"
+def test_only_the_parameters_pages_read_make_the_key(client, settings):
+    make_article(title="Harbour reopens", published=True)
+    assert client.get("/")["X-Cache"] == "MISS"
+    for query in ("?utm=mail", "?x=1", "?x=2&y=3"):  # made-up parameters: the page of "/"
+        assert client.get("/" + query)["X-Cache"] == "HIT"
+    assert client.get("/?before=1_1")["X-Cache"] == "MISS"  # a cursor is another page
+    assert client.get("/?before=1_1&x=9")["X-Cache"] == "HIT"
+    assert client.get("/?before=\u0661_1").status_code == 404  # a cursor in other digits
+    assert settings.PAGE_CACHE_QUERY_PARAMETERS == ["before", "after", "p"]
+
+
+def test_the_parameters_public_pages_read_are_the_keyed_ones(client):
+    """Each parameter a public page reads makes another page, so each is in the key."""
+    from articles.reader.pagination import Cursor
+
+    stories = [make_article(title=f"Story {n}", published=True) for n in range(25)]
+    middle = str(Cursor.of(stories[12]))
+    for name, path, value in [
+        ("before", "/", middle),
+        ("after", "/", middle),
+        ("p", "/sitemap-articles.xml", "1"),
+    ]:
+        client.get(path)
+        response = client.get(path, {name: value})
+        assert response.status_code == 200, name
+        assert response["X-Cache"] == "MISS", name
+
+
+def test_a_host_with_another_port_is_served_uncached(client):
+    assert client.get("/", HTTP_HOST="testserver")["X-Cache"] == "MISS"
+    assert client.get("/", HTTP_HOST="testserver")["X-Cache"] == "HIT"
+    for port in ("1234", "8080"):  # the request arrived on port 80
+        response = client.get("/", HTTP_HOST=f"testserver:{port}")
+        assert response.status_code == 200
+        assert "X-Cache" not in response
+    assert client.get("/", HTTP_HOST="testserver:80")["X-Cache"] == "MISS"  # its own port
 
 
 def test_the_host_is_part_of_the_key(client, settings):
@@ -220,14 +253,19 @@ def test_pages_are_served_uncached_when_the_cache_is_down(client):
 REDIS = {
     "default": {
         "BACKEND": "serving.cache_backends.RedisCache",
-        "LOCATION": "redis://127.0.0.1:6379/3",
+        "LOCATION": TEST_REDIS,
         "KEY_PREFIX": "ops-test-cache",
     }
 }
 
 
+@pytest.fixture
+def redis_server() -> str:
+    return require_redis()
+
+
 @override_settings(CACHES=REDIS)
-def test_redis_backend_serves_hits_and_follows_the_version(client):
+def test_redis_backend_serves_hits_and_follows_the_version(client, redis_server):
     cache.clear()
     make_article(title="Harbour reopens", published=True)
     assert client.get("/")["X-Cache"] == "MISS"
@@ -238,9 +276,123 @@ def test_redis_backend_serves_hits_and_follows_the_version(client):
 
 
 @override_settings(CACHES=REDIS)
-def test_redis_backend_keeps_one_client_per_pool():
+def test_redis_backend_keeps_one_client_per_pool(redis_server):
     backend = cache._cache
     assert backend.get_client() is backend.get_client(write=True)
     cache.set("ops-test-key", {"a": 1})
     assert cache.get("ops-test-key") == {"a": 1}
     cache.delete("ops-test-key")
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "save",
+        "queryset update",
+        "bulk update",
+        "queryset delete",
+        "instance delete",
+        "topic added",
+        "topic renamed",
+        "image created in bulk",
+    ],
+)
+def test_every_orm_write_reaches_readers_on_the_next_request(
+    client, write, django_capture_on_commit_callbacks
+):
+    """Not only the publishing service, the admin and the importer: a shell, a data migration
+    or another app writing through the ORM moves the content version on (articles/content.py)."""
+    from articles.models import Article, ArticleImage, Topic
+
+    story = make_article(title="Harbour reopens", published=False, topics=["Harbour"])
+    other = make_article(title="Ferry strike ends", published=True)
+    assert client.get("/")["X-Cache"] == "MISS"
+    assert client.get("/")["X-Cache"] == "HIT"
+    before = content_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        if write == "save":
+            story.set_published(True)
+            story.save()
+        elif write == "queryset update":
+            Article.objects.filter(pk=story.pk).update(published=True)
+        elif write == "bulk update":
+            story.published = True
+            Article.objects.bulk_update([story], ["published"])
+        elif write == "queryset delete":
+            Article.objects.filter(pk=other.pk).delete()
+        elif write == "instance delete":
+            other.delete()
+        elif write == "topic added":
+            other.topics.add(Topic.objects.create(name="Ferries", slug="ferries"))
+        elif write == "topic renamed":
+            Topic.objects.filter(slug="harbour").update(name="Harbours")
+        else:
+            ArticleImage.objects.bulk_create([ArticleImage(article=other, url="https://i.test/")])
+    assert content_version() > before
+    assert client.get("/")["X-Cache"] == "MISS"
+
+
+def test_a_write_that_changes_nothing_leaves_the_version(django_capture_on_commit_callbacks):
+    from articles.models import Article
+
+    before = content_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        Article.objects.filter(pk=-1).update(published=True)
+        Article.objects.filter(pk=-1).delete()
+    assert content_version() == before
+
+
+def test_pages_are_sent_gzipped_to_clients_that_accept_it(client):
+    import gzip
+
+    for n in range(5):
+        make_article(title=f"Harbour story {n}", published=True)
+    plain = client.get("/")
+    assert plain["X-Cache"] == "MISS" and "Content-Encoding" not in plain
+    for outcome in ("HIT", "HIT"):
+        packed = client.get("/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert packed["X-Cache"] == outcome
+        assert packed["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.content) == plain.content
+        assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content) / 2
+        assert packed["ETag"] != plain["ETag"]
+        assert "Accept-Encoding" in packed["Vary"] and "Cookie" in packed["Vary"]
+    assert "Content-Encoding" not in client.get("/")
+    again = client.get("/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
+    assert again.status_code == 304
+
+
+def test_a_page_first_asked_for_gzipped_is_stored_both_ways(client):
+    import gzip
+
+    make_article(title="Harbour reopens", published=True)
+    first = client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    assert first["X-Cache"] == "MISS" and first["Content-Encoding"] == "gzip"
+    plain = client.get("/")
+    assert plain["X-Cache"] == "HIT" and "Content-Encoding" not in plain
+    assert gzip.decompress(first.content) == plain.content
+
+
+@pytest.mark.parametrize("path", ["/feeds/rss/", "/sitemap-articles.xml"])
+def test_feeds_and_sitemaps_are_gzipped_too(client, path):
+    for n in range(5):
+        make_article(title=f"Harbour story {n}", published=True)
+    assert client.get(path, HTTP_ACCEPT_ENCODING="gzip")["Content-Encoding"] == "gzip"
+
+
+def test_nothing_personal_is_ever_compressed(client, staff_client):
+    """A response for someone with a session may carry a CSRF token or their data: its size
+    must not depend on how well a guessed secret compresses (BREACH)."""
+    make_article(title="Harbour reopens", published=True)
+    client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    response = staff_client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200 and "Content-Encoding" not in response
+    assert "X-Cache" not in response
+
+
+def test_small_pages_are_not_compressed(client):
+    first = client.get("/robots.txt", HTTP_ACCEPT_ENCODING="gzip")
+    assert first.status_code == 200 and "Content-Encoding" not in first
+    again = client.get("/robots.txt", HTTP_ACCEPT_ENCODING="gzip")
+    assert again["X-Cache"] == "HIT" and "Content-Encoding" not in again
+    assert again.content == client.get("/robots.txt").content

@@ -19,11 +19,18 @@ from pathlib import Path
 import pytest
 import redis
 
-from .databases import migrate, postgres_database, project_env, subprocess_database
+from .databases import (
+    TEST_REDIS,
+    migrate,
+    postgres_database,
+    project_env,
+    require_redis,
+    subprocess_database,
+)
 from .factories import seed_text
 from .servers import collect_static, fetch, gunicorn, run_manage
 
-REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_URL = TEST_REDIS
 PASSWORD = "scale-out password 7"
 SETUP = f"""
 from django.contrib.auth import get_user_model
@@ -50,6 +57,7 @@ def static_root(tmp_path_factory) -> Path:
 @pytest.fixture
 def redis_prefix() -> str:
     """A key prefix of this test's own in Redis db 3, deleted afterwards."""
+    require_redis()
     prefix = f"ops-scaleout-{uuid.uuid4().hex[:8]}"
     yield prefix
     client = redis.Redis.from_url(REDIS_URL)
@@ -146,3 +154,22 @@ def test_static_files_have_hashed_names_far_future_caching_and_compression(tmp_p
                 assert response.headers["Cache-Control"] == "max-age=315360000, public, immutable"
                 assert response.headers["Content-Encoding"] == "gzip"
                 assert b"body" in gzip.decompress(response.read())
+
+
+def test_two_servers_of_one_user_leave_each_other_alone(tmp_path):
+    """gunicorn's control socket would be one per user (~/.gunicorn/gunicorn.ctl): the second
+    server would take the first one's over and delete it when it stops. The project's servers
+    make none unless given a path of their own (GUNICORN_CONTROL_SOCKET)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    own = tmp_path / "site-b.ctl"
+    with subprocess_database(tmp_path, "ctl") as url:
+        env = project_env(url, HOME=str(home), DJANGO_DEBUG="true")
+        env.pop("XDG_RUNTIME_DIR", None)
+        with (
+            gunicorn(env, tmp_path / "a.log", workers=1) as first,
+            gunicorn({**env, "GUNICORN_CONTROL_SOCKET": str(own)}, tmp_path / "b.log", workers=1),
+        ):
+            assert fetch(first + "/healthz").status == 200
+            assert own.is_socket()  # asked for: its own path
+        assert not (home / ".gunicorn").exists()  # not asked for: none at all

@@ -27,7 +27,7 @@ class Dated(Protocol):
     pk: int
 
 
-_CURSOR = re.compile(r"(-?\d{1,20})_(\d{1,19})")
+_CURSOR = re.compile(r"(-?[0-9]{1,20})_([0-9]{1,19})")  # ASCII digits: one spelling a cursor
 
 
 @dataclass(frozen=True)
