@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import Provider
+from articles.models import ArticleImage, Category, Provider
 from tests.admin_helpers import editor_without_groups
 from tests.factories import make_article
 
@@ -30,6 +30,14 @@ def csp_errors(page) -> list[str]:
     return errors
 
 
+def log_in(page, base_url: str, then: str, username: str = "ed") -> None:
+    page.goto(f"{base_url}/admin/login/?next={then}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "a-long-test-password")
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(re.escape(then) + "$"))
+
+
 def test_editor_publishes_with_one_click_and_unpublishes_in_bulk(live_server, browser, tmp_path):
     now = timezone.now()
     provider = Provider.objects.create(name="Harbour Times", domain="harbour.test")
@@ -44,11 +52,7 @@ def test_editor_publishes_with_one_click_and_unpublishes_in_bulk(live_server, br
     desk = browser.new_context(viewport={"width": 1600, "height": 900})
     page = desk.new_page()
     errors = csp_errors(page)
-    page.goto(live_server.url + "/admin/login/?next=/admin/articles/article/")
-    page.fill("#id_username", "ed")
-    page.fill("#id_password", "a-long-test-password")
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/articles/article/$"))
+    log_in(page, live_server.url, "/admin/articles/article/")
 
     # Filter: only the stories not yet published.
     page.locator(
@@ -100,4 +104,58 @@ def test_editor_publishes_with_one_click_and_unpublishes_in_bulk(live_server, br
     response = public.goto(story_url)
     assert response.status == 404
     reader.close()
+    desk.close()
+
+
+# --- The list at a laptop's width ------------------------------------------------------------
+
+ON_SCREEN = """el => {
+    const box = el.getBoundingClientRect();
+    const list = el.closest('.results').getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return {
+        inViewport: box.left >= 0 && box.top >= 0
+            && box.right <= window.innerWidth && box.bottom <= window.innerHeight,
+        inList: box.left >= list.left && box.right <= list.right,
+        notCovered: hit !== null && (hit === el || el.contains(hit)),
+        scrolled: window.scrollX !== 0 || el.closest('.results').scrollLeft !== 0,
+    };
+}"""
+
+
+def test_the_publish_button_and_public_link_are_on_screen_at_1280_with_the_sidebar_open(
+    live_server, browser, tmp_path
+):
+    """Issue #11: at 1280×800, beside the nav sidebar and the filters, an editor reaches the
+    first story's Publish button and its View/Preview link without scrolling sideways."""
+    provider = Provider.objects.create(name="The Harbour Evening Times", domain="harbour.test")
+    category = Category.objects.create(name="Entertainment", slug="entertainment")
+    article = make_article(
+        title="Harbour ferry returns after a long winter, and the island towns celebrate",
+        published=False,
+        provider=provider,
+        category=category,
+        quality=100,
+        heat=1000,
+    )
+    ArticleImage.objects.create(article=article, position=0, url="https://img.test/lead.jpg")
+    editor_without_groups("ed")
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = desk.new_page()
+    log_in(page, live_server.url, "/admin/articles/article/")
+    assert page.locator("#nav-sidebar").is_visible()  # the sidebar is open
+    row = page.locator("#result_list tbody tr").first
+    page.screenshot(path=str(tmp_path / "list-1280.png"))
+
+    for control in (
+        row.get_by_role("button", name=re.compile("^Publish ")),
+        row.locator("td.field-public_page a", has_text="Preview"),
+    ):
+        assert control.evaluate(ON_SCREEN) == {
+            "inViewport": True,
+            "inList": True,
+            "notCovered": True,
+            "scrolled": False,
+        }
     desk.close()

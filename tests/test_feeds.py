@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import feedparser
 import pytest
 from django.utils import timezone
 
-from articles.models import Category, Provider
+from articles.models import Article, Category, Provider, Topic
 
 from .factories import make_article
 
@@ -87,3 +88,74 @@ def test_feed_query_count_does_not_grow_with_the_list(client, django_assert_num_
     # content version + stories + topics
     with django_assert_num_queries(3):
         client.get("/feeds/atom/")
+
+
+# --- Issue #11: excerpts as text, control characters, update dates ----------------------------
+
+HOSTILE_EXCERPT = "Tap <img src=x onerror=alert(1)> & see <b>this</b> <!-- the rest is hidden"
+
+
+def test_rss_sends_the_excerpt_as_escaped_text(client):
+    story("Hostile excerpt", excerpt=HOSTILE_EXCERPT)
+    entry = parse(client, "/feeds/rss/").entries[0]
+    # RSS 2.0 descriptions are HTML: the excerpt's own characters come back as text.
+    assert entry.summary_detail.type == "text/html"
+    assert "<" not in entry.summary and ">" not in entry.summary
+    assert html.unescape(entry.summary) == HOSTILE_EXCERPT
+
+
+def test_atom_sends_the_excerpt_as_a_text_summary(client):
+    story("Hostile excerpt", excerpt=HOSTILE_EXCERPT)
+    response = client.get("/feeds/atom/")
+    assert b'<summary type="text">' in response.content
+    entry = parse(client, "/feeds/atom/").entries[0]
+    assert entry.summary_detail.type == "text/plain"
+    assert entry.summary == HOSTILE_EXCERPT
+
+
+def test_channel_description_of_a_term_is_escaped_text_in_rss(client):
+    story("Odd topic").topics.add(Topic.objects.create(name="<b>Bold</b>", slug="bold"))
+    feed = parse(client, "/topics/bold/rss/")
+    assert "<" not in feed.feed.subtitle
+    assert html.unescape(feed.feed.subtitle) == "The newest stories under topic <b>Bold</b>."
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_control_characters_in_stored_text_never_break_a_feed(client, kind):
+    paper = Provider.objects.create(name="Pa\x02per", domain="paper.example")
+    article = story(
+        "Bell\x07 and\x01 null", excerpt="Vertical\x0btab\x1f.\ufffe", provider=paper,
+        category=Category.objects.create(name="Ne\x0cws", slug="news"),
+    )  # fmt: skip
+    article.topics.add(Topic.objects.create(name="Ta\x1bg", slug="tag"))
+    for url in [f"/feeds/{kind}/", f"/topics/tag/{kind}/", f"/providers/paper.example/{kind}/"]:
+        entry = parse(client, url).entries[0]
+        assert entry.title == "Bell and null"
+        assert entry.summary == "Verticaltab."
+        assert entry.author == "Paper"
+        assert [tag.term for tag in entry.tags] == ["Tag"]
+    assert parse(client, f"/providers/paper.example/{kind}/").feed.title == "Newsroom: Paper"
+    assert parse(client, f"/categories/news/{kind}/").feed.title == "Newsroom: News"
+
+
+def test_atom_updated_ignores_a_source_update_before_publication(client):
+    stale = story("Stale update", minutes_ago=1)
+    fresh = story("Real update", minutes_ago=2)
+    Article.objects.filter(pk=stale.pk).update(
+        source_updated_at=stale.published_at - dt.timedelta(days=400)
+    )
+    later = fresh.published_at + dt.timedelta(minutes=1, seconds=1)
+    Article.objects.filter(pk=fresh.pk).update(source_updated_at=later)
+    entries = {entry.title: entry for entry in parse(client, "/feeds/atom/").entries}
+
+    def when(value) -> dt.datetime:
+        return dt.datetime(*value[:6], tzinfo=dt.UTC)
+
+    assert when(entries["Stale update"].updated_parsed) == stale.published_at.replace(microsecond=0)
+    assert when(entries["Real update"].updated_parsed) == later.replace(microsecond=0)
+
+
+def test_xml_text_drops_every_character_xml_cannot_carry():
+    from articles.reader.syndication import xml_text
+
+    assert xml_text("a\x00b\x08c\td\ne\rf\x0b\x0c\x1f\x7fé\ufffe\uffffg") == "abc\td\ne\rf\x7fég"

@@ -60,7 +60,7 @@ def test_home_items_show_provider_date_excerpt_image_and_topics(client):
     with_image(article, title="Flooded street")
     html = client.get("/").content.decode()
     assert "Example News" in html
-    assert f'datetime="{article.published_at.isoformat()}"' in html
+    assert f'datetime="{article.published_at.isoformat(timespec="seconds")}"' in html
     assert "What happened." in html
     assert 'src="https://img.example.com/' in html and 'alt="Flooded street"' in html
     assert 'width="640" height="360"' in html and 'loading="lazy"' in html
@@ -183,7 +183,7 @@ def test_article_page_shows_the_story_and_links_to_the_source(client, django_ass
     html = response.content.decode()
     assert "<h1>Council votes on cameras</h1>" in html
     assert "<p>First paragraph.</p>" in html and "<p>Second paragraph.</p>" in html
-    assert f'<time datetime="{article.published_at.isoformat()}">' in html
+    assert f'<time datetime="{article.published_at.isoformat(timespec="seconds")}">' in html
     assert 'width="800" height="450" loading="lazy"' in html
     assert 'Example News</a> <span class="muted">(example.com)</span>' in html
     hrefs = links(html)

@@ -16,14 +16,16 @@ from django.contrib.admin.views.main import ChangeList
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 
-from articles.models import Article, ArticleImage, RelatedLink
+from articles.models import Article, ArticleImage
 
 from . import (
+    axes_admin,  # noqa: F401  (shows axes' login records to superusers only)
     columns,
     terms,  # noqa: F401  (registers the providers', topics', categories' admins)
 )
 from .counting import EstimatedCountPaginator
 from .filters import AutocompleteFilter, DistinctValuesFilter, LargeGroupFilter
+from .inlines import ArticleImageInline, RelatedLinkInline
 from .publication import PublicationAdmin
 from .search import search_articles
 
@@ -35,38 +37,6 @@ SOURCE_HELP = (
     "These fields come from the imported file and belong to the import: a re-import "
     "overwrites them, so they cannot be edited here."
 )
-
-
-# --- Inlines: what came with the story, shown as it came -------------------------------------
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ArticleImageInline(ReadOnlyInline):
-    model = ArticleImage
-    fields = ("preview", "position", "url", "width", "height", "title", "attribution")
-    readonly_fields = ("preview",)
-    preview = staticmethod(columns.image_preview)
-
-
-class RelatedLinkInline(ReadOnlyInline):
-    model = RelatedLink
-    fk_name = "article"
-    fields = ("position", "title", "provider", "published_at", "web_url", "target")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[RelatedLink]:
-        return super().get_queryset(request).select_related("provider", "target")
 
 
 # --- Articles --------------------------------------------------------------------------------
@@ -96,16 +66,18 @@ class ArticleChangeList(ChangeList):
 
 @admin.register(Article)
 class ArticleAdmin(PublicationAdmin):
+    # The editor's controls (publish, view) come right after the title, so that they stay on
+    # screen in a narrow list; the sortable columns keep their places (and their ?o= numbers).
     list_display = (
         "lead_image",
         "title",
-        "provider",
-        "category",
+        "publication",
+        "public_page",
         "published_at",
         "quality",
         "heat",
-        "publication",
-        "public_page",
+        "provider",
+        "category",
     )
     list_display_links = ("title",)
     sortable_by = ("published_at", "quality", "heat")

@@ -11,6 +11,8 @@ from django.utils.html import format_html
 
 from articles.models import Article, ArticleImage
 
+NO_OTHER_FIELDS = "None: the imported file has no fields beyond those above."
+
 
 def thumbnail(image: ArticleImage | None, css_class: str = "article-thumb") -> str:
     if image is None:
@@ -69,6 +71,6 @@ def sealed_data(article: Article) -> str:
 @admin.display(description="other source fields")
 def other_fields(article: Article) -> str:
     if not article.extra:
-        return "None"
+        return NO_OTHER_FIELDS
     text = json.dumps(article.extra, indent=2, ensure_ascii=False, sort_keys=True)
     return format_html('<pre class="source-json">{}</pre>', text)

@@ -2,7 +2,8 @@
 
 - :class:`AutocompleteFilter`: filter by provider or topic by typing a name, instead of a
   sidebar with thousands of links.
-- :class:`LargeGroupFilter`: a large category listed newest first without sorting it.
+- :class:`LargeGroupFilter`: a large category listed newest first without sorting it; stories
+  without a category under "No category".
 - :class:`DistinctValuesFilter`: a column's values listed with one index lookup each.
 """
 
@@ -57,6 +58,11 @@ class LargeGroupFilter(admin.RelatedFieldListFilter):
     """
 
     LARGE = 2_000
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        # The entry for stories without one, in words rather than the admin's "-".
+        self.empty_value_display = f"No {field.verbose_name}"
 
     def queryset(self, request, queryset):
         values = self.lookup_val or []

@@ -41,6 +41,12 @@ def n_stories(count: int) -> str:
     return f"{count} {'story' if count == 1 else 'stories'}"
 
 
+def nothing_to_change_message(selected: int, verb: str) -> str:
+    if selected == 1:
+        return f"The selected story is already {verb}ed: nothing changed."
+    return f"All {selected} selected stories are already {verb}ed: nothing changed."
+
+
 class PublicationAdmin(admin.ModelAdmin):
     """A ModelAdmin of articles whose ``publication`` column, form and actions publish and
     unpublish through the publishing service."""
@@ -162,25 +168,39 @@ class PublicationAdmin(admin.ModelAdmin):
         return self._bulk_publication(request, queryset, False)
 
     def _bulk_publication(self, request: HttpRequest, queryset: QuerySet[Article], value: bool):
-        """Ask first (how many stories change), then publish or unpublish and say so."""
+        """Ask first (how many stories change), then publish or unpublish and say so; when
+        none would change, say so at once instead of asking."""
         verb = "publish" if value else "unpublish"
         if request.POST.get("post") != "yes":
-            return self._confirm(request, queryset, value, verb)
+            to_change = queryset.exclude(published=value)
+            count = to_change.count()
+            if count:
+                return self._confirm(request, queryset, to_change, count, verb)
+            self.message_user(
+                request, nothing_to_change_message(queryset.count(), verb), messages.INFO
+            )
+            return None
         selected = queryset.count()
         changed = len(publishing.set_publication(queryset, value, by=request.user))
+        if not changed:
+            self.message_user(request, nothing_to_change_message(selected, verb), messages.INFO)
+            return None
         text = f"{n_stories(changed)} {verb}ed."
         if selected > changed:
             left = selected - changed
             as_they_were = "it was" if left == 1 else "they were"
             text += f" {n_stories(left)} already {verb}ed, left as {as_they_were}."
-        self.message_user(request, text, messages.SUCCESS if changed else messages.INFO)
+        self.message_user(request, text, messages.SUCCESS)
         return None
 
     def _confirm(
-        self, request: HttpRequest, queryset: QuerySet[Article], value: bool, verb: str
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Article],
+        to_change: QuerySet[Article],
+        count: int,
+        verb: str,
     ) -> TemplateResponse:
-        to_change = queryset.exclude(published=value)
-        count = to_change.count()
         context = {
             **self.admin_site.each_context(request),
             "title": f"{verb.capitalize()} {n_stories(count)}?",

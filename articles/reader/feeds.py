@@ -1,5 +1,6 @@
 """RSS 2.0 and Atom feeds of the newest published stories: all of them, or one topic's,
-category's or provider's. Built on Django's syndication framework."""
+category's or provider's. Built on Django's syndication framework, with generators that send
+excerpts as text and never choke on a control character (:mod:`.syndication`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import datetime as dt
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 
 from articles.models import Category, Provider, Term, Topic
 
 from . import presenters, queries
 from .presenters import StoryItem
+from .syndication import TextAtomFeed, TextRssFeed
 
 FEED_SIZE = 30
 SITE_NAME = "Newsroom"
@@ -22,6 +23,7 @@ SITE_NAME = "Newsroom"
 class LatestFeed(Feed):
     """The home page as a feed. Two queries: the stories and their topics."""
 
+    feed_type = TextRssFeed
     title = f"{SITE_NAME}: latest stories"
 
     def description(self, obj: Term | None = None) -> str:
@@ -46,7 +48,7 @@ class LatestFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item: StoryItem) -> dt.datetime:
-        return item.source_updated_at or item.published_at
+        return item.updated_at or item.published_at
 
     def item_author_name(self, item: StoryItem) -> str | None:
         return item.provider_link.name if item.provider_link else None
@@ -91,7 +93,7 @@ class ProviderFeed(TermFeed):
 
 
 class AtomMixin:
-    feed_type = Atom1Feed
+    feed_type = TextAtomFeed
 
     def subtitle(self, obj: Term | None = None) -> str:
         return self.description(obj)  # type: ignore[attr-defined]

@@ -55,10 +55,10 @@ class StoryItem:
     title: str
     excerpt: str
     published_at: dt.datetime
-    source_updated_at: dt.datetime | None
+    updated_at: dt.datetime | None  # the source's update date, only when after publication
     page_url: str
     date: When
-    summary: str  # the excerpt's first SUMMARY_WORDS words
+    summary: str  # the excerpt's first SUMMARY_WORDS words, marked when cut (see :func:`whole`)
     provider_link: TermLink | None
     category_link: TermLink | None
     topic_links: list[TermLink]  # by name
@@ -70,6 +70,7 @@ class StoryPage(StoryItem):
     """One story as its page shows it (see :func:`story_page`)."""
 
     slug: str
+    standfirst: str  # the whole excerpt, marked when its source cut it off (see :func:`whole`)
     body: str
     provider_domain: str
     source_url: str  # the story at its provider: the original address, else the web address
@@ -117,6 +118,7 @@ def story_page(pk: int, *, preview: bool = False) -> StoryPage | None:
     return StoryPage(
         **_item_fields(row, prefix, topic_links([pk], prefix)[pk]),
         slug=row.slug,
+        standfirst=whole(row.excerpt),
         body=row.body,
         provider_domain=row.provider__domain or "",
         source_url=http_url(row.original_url) or http_url(row.web_url),
@@ -149,7 +151,7 @@ def _item_fields(
         "title": row.title,
         "excerpt": row.excerpt,
         "published_at": row.published_at,
-        "source_updated_at": row.source_updated_at,
+        "updated_at": updated(row.published_at, row.source_updated_at),
         "page_url": _reverse(prefix, "articles:detail", (row.pk, row.slug)),
         "date": _when(row.published_at, zone),
         "summary": _summary(row.excerpt),
@@ -184,14 +186,56 @@ def _link(prefix: str, route: str, name: str | None, key: str | None) -> TermLin
     return TermLink(name or key, reverse(route, args=[key])) if key else None
 
 
+def updated(published_at: dt.datetime, source_updated_at: dt.datetime | None) -> dt.datetime | None:
+    """The source's update date when it is after the publication date, else None: a source
+    sends dates of other stories' versions, and a story is never updated before it appears."""
+    if source_updated_at is None or source_updated_at <= published_at:
+        return None
+    return source_updated_at
+
+
+def iso(value: dt.datetime, zone: dt.tzinfo | None = None) -> str:
+    """The date in ISO 8601 to the second, in ``zone`` (the current time zone by default), as
+    <time datetime> and metadata take it (HTML allows at most 3 fraction digits)."""
+    local = value.astimezone(zone or timezone.get_current_timezone())
+    return local.isoformat(timespec="seconds")
+
+
 def _when(value: dt.datetime, zone: dt.tzinfo | None = None) -> When:
     local = value.astimezone(zone or timezone.get_current_timezone())
-    return When(local.isoformat(), f"{local.day} {local:%b %Y, %H:%M}")
+    return When(local.isoformat(timespec="seconds"), f"{local.day} {local:%b %Y, %H:%M}")
+
+
+def whole(text: str) -> str:
+    """The excerpt, ending with "…" when it looks cut off by its source.
+
+    The rule: an excerpt is whole when it ends (closing quotes and brackets aside) with a
+    sentence's end: . ! ? … or their CJK, Arabic and Devanagari forms. Any other ending (a
+    word, a comma, a colon, a dash) is a source's cut: the trailing separators go and "…"
+    follows the last word, as in "The council voted to…". An empty excerpt stays empty, and
+    one of separators only stays as it is.
+    """
+    text = text.rstrip()
+    if not text or text.rstrip(_CLOSERS)[-1:] in _SENTENCE_ENDS:
+        return text
+    cut = text.rstrip(_SEPARATORS)
+    return f"{cut}…" if cut else text
+
+
+# Closing quotes and brackets that may follow a sentence's end ("He said “yes.”"), and the
+# spaces French sets before some of them ("« oui. »").
+_CLOSERS = "\"'”’»›)]}」』） \u00a0\u202f"
+# The end of a sentence, in the scripts the sources write in.
+_SENTENCE_ENDS = frozenset(".!?…。！？؟।")
+# What a source's cut may leave at the end, dropped before the "…".
+_SEPARATORS = " \t\n,;:-–—、，；："
 
 
 def _summary(text: str) -> str:
     words = text.split()
-    return text if len(words) <= SUMMARY_WORDS else " ".join(words[:SUMMARY_WORDS]) + " …"
+    if len(words) <= SUMMARY_WORDS:
+        return whole(text)
+    return " ".join(words[:SUMMARY_WORDS]) + " …"
 
 
 def _lead_image(story: Any) -> LeadImage | None:

@@ -12,8 +12,18 @@ import datetime as dt
 import functools
 from typing import Any
 
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from articles.models import Article, ArticleTopic, RelatedLink, Term, Topic
 
@@ -60,14 +70,20 @@ def top_stories(limit: int) -> list[Any]:
 
 def top_queryset(limit: int) -> QuerySet:
     """The newest stories ranked by the source's heat and quality (missing counts as 0), as
-    rows of :func:`story_list`."""
+    rows of :func:`story_list`. The score is summed in 64 bits: two integer columns at their
+    largest overflow an integer's sum on PostgreSQL."""
     recent = Article.objects.published().order_by("-published_at", "-pk").values("pk")
     return (
         story_list()
         .filter(pk__in=Subquery(recent[:TOP_WINDOW]))
-        .annotate(score=Coalesce(F("heat"), Value(0)) + Coalesce(F("quality"), Value(0)))
+        .annotate(score=_big("heat") + _big("quality"))
         .order_by("-score", "-published_at", "-pk")[:limit]
     )
+
+
+def _big(column: str) -> Cast:
+    """The integer column as a 64-bit integer, missing counting as 0."""
+    return Cast(Coalesce(F(column), Value(0)), output_field=BigIntegerField())
 
 
 @functools.cache

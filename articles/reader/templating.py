@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from jinja2 import Environment
 
-from .presenters import StoryPage, cached_reverse
+from .presenters import StoryPage, cached_reverse, iso
 
 # Characters that could close the <script> element or open markup inside it, as JSON escapes.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -33,6 +33,7 @@ def environment(**options: Any) -> Environment:
     env.globals.update(url=cached_reverse, static=static, news_article_json=news_article_json)
     env.filters.update(
         date=date,
+        iso=iso,
         linebreaks=paragraphs,
         truncatechars=truncatechars,
     )
@@ -61,7 +62,7 @@ def news_article(article: StoryPage, request: HttpRequest) -> dict[str, Any]:
         "headline": article.title[:110],
         "description": article.excerpt[:300],
         "datePublished": article.published_at,
-        "dateModified": article.source_updated_at or article.published_at,
+        "dateModified": article.updated_at or article.published_at,
         "mainEntityOfPage": request.build_absolute_uri(article.page_url),
     }
     if article.lead:

@@ -24,6 +24,7 @@ urlpatterns = [
     path("providers/<str:domain>/rss/", feeds.ProviderFeed(), name="provider-rss"),
     path("providers/<str:domain>/atom/", feeds.ProviderAtomFeed(), name="provider-atom"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "sitemap.xml",
         sitemap_views.index,

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
+from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.generic import TemplateView
@@ -17,6 +24,8 @@ from . import presenters, queries
 from .pagination import Cursor
 
 PAGE_SIZE = 20
+# How long a browser keeps /favicon.ico's answer: a day.
+FAVICON_MAX_AGE = 24 * 60 * 60
 
 
 class ReaderMixin:
@@ -200,3 +209,13 @@ class ArticleDetailView(ReaderMixin, TemplateView):
 class RobotsView(TemplateView):
     template_name = "robots.txt"
     content_type = "text/plain; charset=utf-8"
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and crawlers ask for whatever a page links: a redirect to
+    the site's icon among the static files (served with them, by its hashed name in
+    production), kept for a day. Temporary (302), so that a browser asks again after a
+    release that changed the icon's name."""
+    response = HttpResponseRedirect(static("articles/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=FAVICON_MAX_AGE)
+    return response
