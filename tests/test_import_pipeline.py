@@ -5,6 +5,7 @@ SQLite's page cache during a large import."""
 from __future__ import annotations
 
 import os
+import stat
 import threading
 
 import pytest
@@ -39,7 +40,8 @@ def test_files_are_read_whole_whatever_size_the_file_system_reports(
 
     path = tmp_path / "f.txt"
     path.write_bytes(b"x" * size)  # a file that grew after its size was read, or a FIFO
-    monkeypatch.setattr(os, "fstat", lambda fd: types.SimpleNamespace(st_size=reported))
+    regular = types.SimpleNamespace(st_size=reported, st_mode=stat.S_IFREG | 0o644)
+    monkeypatch.setattr(os, "fstat", lambda fd: regular)
     assert read_capped(str(path), 1000) == b"x" * min(size, 1001)
 
 

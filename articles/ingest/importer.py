@@ -29,7 +29,7 @@ from django.utils import timezone
 from articles.models import Article
 
 from .bulk import select_in
-from .files import SeedFile, find_seed_files, read_seed
+from .files import FoundFiles, SeedFile, find_seed_files, read_seed, shown_path
 from .parsers import Chunk, Parsers, results
 from .rows import StoryRows
 from .seedfile import DEFAULT_MAX_BYTES
@@ -46,6 +46,7 @@ MIN_FILES_FOR_WORKERS = 200
 
 ErrorHandler = Callable[[str, str], None]
 ProgressHandler = Callable[[ImportSummary], None]
+Reporter = Callable[[SeedFile, str], None]
 
 
 def import_seeds(
@@ -72,10 +73,13 @@ def import_seeds(
 
     def fail(seed: SeedFile, reason: str) -> None:
         summary.failed += 1
-        report_error(seed.path, reason)
+        report_error(shown_path(seed.path), reason)
+
+    def warn(seed: SeedFile, warning: str) -> None:  # the file is imported all the same
+        report_error(shown_path(seed.path), warning)
 
     def finish(seeds: list[SeedFile], chunks: list[Chunk]) -> None:
-        _finish(seeds, chunks, summary, state, dry_run, fail)
+        _finish(seeds, chunks, summary, state, dry_run, (fail, warn))
         if on_progress:
             on_progress(summary)
 
@@ -99,7 +103,7 @@ def import_seeds(
 
 
 def _changed(
-    files: list[str],
+    files: FoundFiles,
     start: int,
     stop: int,
     max_bytes: int,
@@ -108,7 +112,13 @@ def _changed(
 ) -> list[SeedFile]:
     """Read one batch of files: those to parse. Unreadable ones fail; unchanged ones (their
     fingerprint is a story's already) are counted and go no further."""
-    batch = [read_seed(path, start + i, max_bytes) for i, path in enumerate(files[start:stop])]
+    refused = files.refused
+    batch = [
+        SeedFile(path, start + i, error=refused[path])
+        if path in refused
+        else read_seed(path, start + i, max_bytes)
+        for i, path in enumerate(files[start:stop])
+    ]
     readable = []
     for seed in batch:
         if seed.error:
@@ -192,14 +202,17 @@ def _finish(
     summary: ImportSummary,
     state: RunState,
     dry_run: bool,
-    fail: Callable[[SeedFile, str], None],
+    report: tuple[Reporter, Reporter],
 ) -> None:
+    fail, warn = report
     parsed: list[tuple[SeedFile, StoryRows]] = []
     for seed, result in zip(seeds, results(chunks), strict=True):
         seed.raw = b""  # release the bytes as soon as they are parsed
         if isinstance(result, str):
             fail(seed, result)
-        else:
-            parsed.append((seed, result))
+            continue
+        for warning in result.warnings:
+            warn(seed, warning)
+        parsed.append((seed, result))
     if parsed:
         write_batch(parsed, summary, state, dry_run)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-import django
 from django.db import connection
 
 from .bulk import time_encoder
@@ -25,6 +25,7 @@ from .files import SeedFile
 from .records import SeedError
 from .rows import StoryRows, story_rows
 from .seedfile import parse_seed
+from .workers import start_worker
 
 # Files per task: small enough to share a batch out evenly.
 CHUNK = 25
@@ -99,8 +100,8 @@ class Parsers:
             self.pool = ProcessPoolExecutor(
                 self.cores - 1,
                 mp_context=multiprocessing.get_context(method),
-                # A spawned process starts empty: Django first, then this module's tasks.
-                initializer=django.setup if method == "spawn" else None,
+                initializer=start_worker,
+                initargs=(os.getpid(), method == "spawn"),
             )
         return self
 

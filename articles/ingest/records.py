@@ -65,3 +65,4 @@ class ArticleRecord(NamedTuple):
     images: tuple[ImageRecord, ...]
     related: tuple[RelatedRecord, ...]
     extra: dict[str, Any]
+    warnings: tuple[str, ...] = ()  # what was dropped to keep the story, one line each

@@ -129,6 +129,7 @@ class StoryRows(NamedTuple):
     images: tuple[tuple[Any, ...], ...]  # ImageRows, as plain tuples
     related: tuple[tuple[Any, ...], ...]  # RelatedRows, as plain tuples
     related_providers: tuple[KeyedName | None, ...]  # one per related row
+    warnings: tuple[str, ...] = ()  # what the file lost to keep the story, one line each
 
 
 def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any]) -> StoryRows:
@@ -182,6 +183,7 @@ def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any])
             for i, item in enumerate(record.related)
         ),
         related_providers=tuple(provider(item.provider) for item in record.related),
+        warnings=record.warnings,
     )  # fmt: skip
 
 

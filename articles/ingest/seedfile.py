@@ -9,6 +9,7 @@ parser processes and is tested on its own. Every problem is reported as a
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from typing import Any
@@ -18,16 +19,30 @@ import frontmatter
 import yaml
 
 from . import fields as read
-from .fields import MAX_NAME_LENGTH, MAX_SHORT_LENGTH, MAX_TITLE_LENGTH, normalise_url
+from .fields import (
+    MAX_DEPTH,
+    MAX_NAME_LENGTH,
+    MAX_SHORT_LENGTH,
+    MAX_TITLE_LENGTH,
+    UnusableUrl,
+    normalise_url,
+)
 from .loader import SeedLoader
 from .records import ArticleRecord, ImageRecord, ProviderRecord, RelatedRecord, SeedError
 
 # Bump when the mapping from file to records changes, so that a re-import re-applies
 # every file instead of skipping it as unchanged.
-FORMAT_VERSION = b"newsroom-seed-v1\n"
+FORMAT_VERSION = b"newsroom-seed-v2\n"
 
 DEFAULT_MAX_BYTES = 1024 * 1024
-MAX_DEPTH = 32
+# Images or related items one file may have: their position is a small integer.
+MAX_ITEMS = 32767
+# A story dated further ahead than this is dated when imported (clocks differ a little).
+FUTURE_GRACE = dt.timedelta(hours=1)
+# Where such a story keeps the date its file gave.
+FUTURE_DATE_KEY = "publishedDateTime"
+# The YAML escapes that make a NUL.
+_NUL_ESCAPES = re.compile(r"\\(?:0|x00|u0000|U00000000)")
 
 
 class SeedHandler(frontmatter.YAMLHandler):
@@ -88,9 +103,23 @@ def parse_seed(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ArticleReco
     if "*" in fm:  # without an alias there is nothing to expand
         _check_expansion(data, budget=max(4 * len(raw), 65536))
     try:
-        return _article(data, body)
+        record = _article(data, body)
     except RecursionError:
         raise SeedError(f"front matter is nested more than {MAX_DEPTH} levels deep") from None
+    if "\\" in fm and _NUL_ESCAPES.search(fm):  # the text has no NUL: only an escape can
+        _refuse_nul(record)
+    return record
+
+
+def _refuse_nul(record: ArticleRecord) -> None:
+    """Text fields lose their NULs (:func:`.fields.clean`); one anywhere else is refused, as
+    PostgreSQL can store none."""
+    values: list[tuple[str, Any]] = [("secured", record.secured), ("extra", record.extra)]
+    values += [(f"images[{i}]", image.extra) for i, image in enumerate(record.images)]
+    values += [(f"related[{i}]", item.extra) for i, item in enumerate(record.related)]
+    for where, value in values:
+        if read.has_nul(value):
+            raise SeedError(f"{where}: contains a NUL character, which cannot be stored")
 
 
 def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
@@ -167,11 +196,18 @@ def _article(data: dict[str, Any], body: str) -> ArticleRecord:
     if not title:
         raise SeedError("title: missing")
     provider = _provider(data.get("provider"), "provider", url)
-    extra = {str(k): read.jsonable(v) for k, v in data.items() if k not in ARTICLE_KEYS}
+    extra = read.unknown(data, ARTICLE_KEYS)
     if isinstance(data.get("provider"), dict):
-        provider_extra = read.unknown(data["provider"], PROVIDER_KEYS)
+        provider_extra = read.unknown(data["provider"], PROVIDER_KEYS, depth=2)
         if provider_extra:
             extra["provider"] = provider_extra
+    published_at = read.date_time(data, "publishedDateTime")
+    if published_at and published_at > dt.datetime.now(dt.UTC) + FUTURE_GRACE:
+        # A story from the future would sit on top of every list until then: it is dated
+        # when imported, as an undated one is, and keeps its file's date here.
+        extra[FUTURE_DATE_KEY] = published_at.isoformat()
+        published_at = None
+    warnings: list[str] = []
     return ArticleRecord(
         url=url,
         original_url=original_url,
@@ -181,7 +217,7 @@ def _article(data: dict[str, Any], body: str) -> ArticleRecord:
         title=title,
         excerpt=read.text(data, "excerpt"),
         body=body,
-        published_at=read.date_time(data, "publishedDateTime"),
+        published_at=published_at,
         updated_at=read.date_time(data, "updatedDateTime"),
         type=read.text(data, "type", max_length=MAX_SHORT_LENGTH).lower() or "article",
         quality=read.integer(data, "quality"),
@@ -193,13 +229,25 @@ def _article(data: dict[str, Any], body: str) -> ArticleRecord:
         provider=provider,
         topics=_topics(data),
         images=tuple(
-            _image(item, f"images[{i}]") for i, item in enumerate(read.items(data, "images"))
+            _image(item, f"images[{i}]")
+            for i, item in enumerate(read.items(data, "images", MAX_ITEMS))
         ),
-        related=tuple(
-            _related(item, f"related[{i}]") for i, item in enumerate(read.items(data, "related"))
-        ),
+        related=_related_items(data, warnings),
         extra=extra,
+        warnings=tuple(warnings),
     )
+
+
+def _related_items(data: dict[str, Any], warnings: list[str]) -> tuple[RelatedRecord, ...]:
+    """The related items; one whose URL cannot be used is dropped, with a warning, rather
+    than costing the story."""
+    kept = []
+    for i, item in enumerate(read.items(data, "related", MAX_ITEMS)):
+        try:
+            kept.append(_related(item, f"related[{i}]"))
+        except UnusableUrl as exc:
+            warnings.append(f"{exc}; related[{i}] dropped")
+    return tuple(kept)
 
 
 def _provider(value: Any, where: str, url: str) -> ProviderRecord | None:
@@ -242,7 +290,7 @@ def _image(value: Any, where: str) -> ImageRecord:
         is_cached=read.boolean(value, "isCached", where=where),
         title=read.text(value, "title", where=where),
         attribution=read.text(value, "attribution", where=where),
-        extra=read.unknown(value, IMAGE_KEYS),
+        extra=read.unknown(value, IMAGE_KEYS, depth=3),
     )
 
 
@@ -250,9 +298,9 @@ def _related(value: Any, where: str) -> RelatedRecord:
     if not isinstance(value, dict):
         raise SeedError(f"{where}: expected a mapping of fields, got a {read.kind(value)}")
     web_url = read.url(value, "webUrl", where=where) or read.url(value, "originalUrl", where=where)
-    extra = read.unknown(value, RELATED_KEYS)
+    extra = read.unknown(value, RELATED_KEYS, depth=3)
     if isinstance(value.get("provider"), dict):
-        provider_extra = read.unknown(value["provider"], PROVIDER_KEYS)
+        provider_extra = read.unknown(value["provider"], PROVIDER_KEYS, depth=4)
         if provider_extra:
             extra["provider"] = provider_extra
     return RelatedRecord(
@@ -275,7 +323,7 @@ def _topics(data: dict[str, Any]) -> tuple[str, ...]:
     for i, item in enumerate(read.items(data, "topics")):
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             raise SeedError(f"topics[{i}]: expected a topic name, got a {read.kind(item)}")
-        name = " ".join(str(item).split())
+        name = " ".join(read.clean(str(item)).split())
         if len(name) > MAX_NAME_LENGTH:
             raise SeedError(f"topics[{i}]: longer than {MAX_NAME_LENGTH} characters")
         if name:
