@@ -116,6 +116,29 @@ def test_a_story_from_the_future_is_dated_at_the_import(write_seed, tmp_path):
     assert article.extra == {FUTURE_DATE_KEY: "2999-12-31T23:59:59+00:00"}
 
 
+def test_a_story_stored_in_the_future_before_is_brought_back_by_its_next_import(
+    write_seed, tmp_path
+):
+    """Stories stored with a far-future date before such dates were refused: the file, now
+    read as undated, no longer keeps that date (the story would sit atop every list)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    path = write_seed("a.txt", seed_text(publishedDateTime="2999-12-31T23:59:59Z"))
+    run(tmp_path / "seeds")
+    far = dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
+    Article.objects.update(published_at=far, content_hash="stored by an older release")
+    summary, _ = run(path)
+    assert summary.updated == 1
+    assert Article.objects.get().published_at <= timezone.now()
+    # A story dated in the past by the database keeps its date when its file has none.
+    past = dt.datetime(2020, 5, 1, tzinfo=dt.UTC)
+    Article.objects.update(published_at=past, content_hash="stored by an older release")
+    run(path)
+    assert Article.objects.get().published_at == past
+
+
 def test_a_nul_costs_only_its_own_file(write_seed, tmp_path):
     good_neighbours(write_seed)
     write_seed("nul.txt", '---\ntitle: "T\\0"\noriginalUrl: https://x.test/n\nnote: "\\0"\n---\n')

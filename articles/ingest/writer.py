@@ -8,6 +8,7 @@ related links rewritten, and never their editorial fields. Rows go to the tables
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -192,6 +193,11 @@ def _write(plan: Plan, state: RunState) -> None:
             updated_at=now,
         )
 
+    def kept(stored: Stored) -> Any:
+        """An undated file keeps the story's date, unless that is in the future (stored
+        before future dates were refused): the story would sit atop every list."""
+        return now if _after(stored.published_at, state.now) else stored.published_at
+
     def new_story(story: StoryRows) -> NewStory:
         when_published = now if story.published else None
         return NewStory(now, story.published, when_published, when_published)
@@ -210,7 +216,7 @@ def _write(plan: Plan, state: RunState) -> None:
         Article,
         SOURCE_FIELDS,
         (
-            (*story.values, *looked_up(seed, story, story.published_at or stored.published_at),
+            (*story.values, *looked_up(seed, story, story.published_at or kept(stored)),
              stored.id)
             for seed, story, stored in updates
         ),
@@ -266,6 +272,18 @@ def _write_children(
             for row, provider in zip(s.related, s.related_providers, strict=True)
         ),
     )  # fmt: skip
+
+
+def _after(stored: Any, now: dt.datetime) -> bool:
+    """Whether a date as the database driver returned it is after ``now`` (SQLite's come
+    naive, in UTC; as text when read without the ORM's converters)."""
+    if stored is None:
+        return False
+    if isinstance(stored, str):
+        stored = dt.datetime.fromisoformat(stored)
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=dt.UTC)
+    return stored > now
 
 
 def ensure_terms(model: type[Term], terms: Iterable[KeyedName]) -> dict[str, int]:
