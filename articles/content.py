@@ -5,7 +5,8 @@ added to a story. Readers' cached pages then change on their next request, on ev
 instead of after the cache timeout.
 
 The bump happens once the transaction commits (:func:`serving.content_version.bump_after_commit`);
-writes that bypass the ORM (the importer's bulk SQL) bump on their own. Overriding the
+code that writes through these needs no bump of its own, and writes that bypass the ORM (the
+importer's bulk SQL, the trigger refresh) bump on their own. Overriding the
 queryset methods rather than listening to ``post_delete`` keeps Django's fast deletes: a
 receiver of that signal would make every ``delete()`` load the rows it deletes.
 """
@@ -40,11 +41,7 @@ class ContentQuerySet(models.QuerySet):
             bump_after_commit()
         return created
 
-    def bulk_update(self, objs: Any, *args: Any, **kwargs: Any) -> int:
-        rows = super().bulk_update(objs, *args, **kwargs)
-        if rows:
-            bump_after_commit()
-        return rows
+    # bulk_update() needs nothing of its own: Django writes its batches through update().
 
 
 class ContentModel(models.Model):

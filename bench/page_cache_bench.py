@@ -13,24 +13,11 @@ and the RSS feed, then requests each ``--requests`` times, without and with
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
-import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
-os.environ["DJANGO_SETTINGS_MODULE"] = "page_cache_settings"
-os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'bench' / 'out' / 'reader' / 'db.sqlite3'}"
-os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
-os.environ.pop("REDIS_URL", None)
-# Whitenoise warns of the collectstatic folder that the benchmark does not need.
-warnings.filterwarnings("ignore", message="No directory at")
+import in_process
 
-import django  # noqa: E402
-
-django.setup()
+in_process.setup("page_cache_settings")
 
 from django.test import Client  # noqa: E402
 

@@ -14,24 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import time
-import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
-os.environ["DJANGO_SETTINGS_MODULE"] = "reader_settings"
-os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'bench' / 'out' / 'reader' / 'db.sqlite3'}"
-os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
-os.environ.pop("REDIS_URL", None)
-# Whitenoise warns of the collectstatic folder that the benchmark does not need.
-warnings.filterwarnings("ignore", message="No directory at")
+import in_process
 
-import django  # noqa: E402
-
-django.setup()
+in_process.setup("reader_settings")
 
 from django.test import Client  # noqa: E402
 

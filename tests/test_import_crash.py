@@ -83,19 +83,35 @@ def import_command(corpus: Path) -> list[str]:
     return [*MANAGE, "import_seeds", str(corpus), "--workers", "2"]
 
 
+def start_import(corpus: Path, url: str) -> subprocess.Popen:
+    """The real command, silent, in a process group of its own with its parser processes."""
+    return subprocess.Popen(
+        import_command(corpus),
+        env=project_env(url),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def rerun_import(corpus: Path, url: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        import_command(corpus),
+        env=project_env(url),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_an_import_killed_halfway_leaves_whole_articles_and_a_rerun_finishes(tmp_path, kind):
     corpus = tmp_path / "corpus"
     list(generate_corpus(corpus, FILES, seed=5))
     with database(kind, tmp_path) as (url, query):
-        run = subprocess.Popen(
-            import_command(corpus),
-            env=project_env(url),
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: the parser workers die with it
-        )
+        run = start_import(corpus, url)  # killed with its group: the parsers die with it
         try:
             deadline = time.monotonic() + 120
             count = 0
@@ -116,14 +132,7 @@ def test_an_import_killed_halfway_leaves_whole_articles_and_a_rerun_finishes(tmp
         survived = assert_every_article_complete(query)
         assert KILL_AFTER <= survived < FILES
 
-        rerun = subprocess.run(
-            import_command(corpus),
-            env=project_env(url),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        rerun = rerun_import(corpus, url)
         assert rerun.returncode == 0, rerun.stderr
         assert f"{FILES - survived} created, 0 updated, {survived} unchanged" in rerun.stdout
         assert "0 failed" in rerun.stdout

@@ -21,8 +21,8 @@ from django.db import connection
 from articles.ingest.corpus import generate_corpus
 from articles.ingest.parsers import Parsers
 
-from .databases import ROOT, project_env
-from .test_import_crash import database, import_command
+from .databases import ROOT
+from .test_import_crash import database, rerun_import, start_import
 
 FILES = 4000
 KILL_AFTER = 250  # the first batch has committed: the parsers are busy with the next ones
@@ -66,14 +66,7 @@ def test_killing_the_command_ends_its_parsers_and_its_transaction(tmp_path, kind
     corpus = tmp_path / "corpus"
     list(generate_corpus(corpus, FILES, seed=7))
     with database(kind, tmp_path) as (url, query):
-        run = subprocess.Popen(
-            import_command(corpus),
-            env=project_env(url),
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        run = start_import(corpus, url)
         group = run.pid
         try:
             assert wait_until(
@@ -100,14 +93,7 @@ def test_killing_the_command_ends_its_parsers_and_its_transaction(tmp_path, kind
                 run.kill()
                 run.wait(timeout=30)
 
-        rerun = subprocess.run(
-            import_command(corpus),
-            env=project_env(url),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        rerun = rerun_import(corpus, url)
         assert rerun.returncode == 0, rerun.stderr
         assert "0 failed" in rerun.stdout
         assert query("SELECT COUNT(*) FROM articles_article")[0][0] == FILES

@@ -24,7 +24,6 @@ from django.views.decorators.http import require_POST
 
 from articles import publishing
 from articles.models import Article
-from serving.content_version import bump_after_commit
 
 from .columns import published_state
 
@@ -135,8 +134,7 @@ class PublicationAdmin(admin.ModelAdmin):
         """Publication goes through the service; any other edited field is saved as usual."""
         changed = [name for name in form.changed_data if name != "published"]
         if changed:
-            obj.save(update_fields=changed)
-            bump_after_commit()
+            obj.save(update_fields=changed)  # moves the content version on (articles.content)
         if "published" in form.changed_data and publishing.set_publication(
             [obj], obj.published, by=request.user
         ):
