@@ -1,7 +1,7 @@
 """Serving benchmark (issue #5): load during an import, and cached-page throughput.
 
     .venv/bin/python bench/load_bench.py [--databases sqlite postgresql] [--duration 60]
-        [--connections 64] [--rounds 3] [--only load|throughput]
+        [--connections 64] [--rounds 3] [--only load|throughput] [--articles 100000]
 
 Against 100,000 imported stories (generated once under bench/out/ops/, then reused), served by
 gunicorn with the project's gunicorn.conf.py (SQLite with the local-memory cache; PostgreSQL
@@ -15,7 +15,11 @@ with Redis db 3):
 2. throughput: requests/s of a Django hello-world view (the baseline: same gunicorn, same
    middleware), of the cached home page, and of the home page answered 304 to If-None-Match,
    ``--rounds`` times interleaved; prints the median of each and the ratios to the baseline.
-   Targets: cached home >= 0.6x hello-world; the 304 path >= the cached page.
+   Targets: cached home >= 0.6x hello-world; the 304 path >= the cached page. On PostgreSQL
+   + Redis a second server, started beside the first, reads the content version from the
+   database on every request (``DJANGO_CONTENT_VERSION_IN_CACHE=false``, as before issue #11
+   item 14): its cached home page is measured in the same rounds, for the before/after pair.
+   A cached page touches no story, so ``--articles 2000`` measures throughput just as well.
 
 Results are printed and written to bench/out/ops/load-<time>.json.
 """
@@ -23,6 +27,7 @@ Results are printed and written to bench/out/ops/load-<time>.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -42,7 +47,6 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "ops"
 BIN = Path(sys.executable).parent
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
-CORPUS = OUT / "corpus100k"
 ARTICLES = 100_000
 IMPORT_FILES = 10_000
 DATABASES = {
@@ -85,11 +89,12 @@ def manage(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedPro
     )
 
 
-def prepare(database: str) -> Path:
-    """Migrate, import the 100k corpus if not there yet, collect static; the paths to load."""
-    if not CORPUS.exists():
-        print(f"generating {ARTICLES:,} seed files ...", flush=True)
-        subprocess.run([*MANAGE, "generate_seeds", str(ARTICLES), str(CORPUS), "--seed", "7"])
+def prepare(database: str, articles: int) -> Path:
+    """Migrate, import the corpus if not there yet, collect static; the paths to load."""
+    corpus = OUT / f"corpus{articles}"
+    if not corpus.exists():
+        print(f"generating {articles:,} seed files ...", flush=True)
+        subprocess.run([*MANAGE, "generate_seeds", str(articles), str(corpus), "--seed", "7"])
     env = env_for(database)
     if database == "postgresql":
         # Fails harmlessly when the database is there from an earlier run.
@@ -105,9 +110,9 @@ def prepare(database: str) -> Path:
         "-c",
         "from articles.models import Article; print(Article.objects.count())",
     )
-    if int(count.stdout.strip() or 0) < ARTICLES:
-        print(f"importing {ARTICLES:,} stories into {database} ...", flush=True)
-        manage(env, "import_seeds", str(CORPUS), check=True)
+    if int(count.stdout.strip() or 0) < articles:
+        print(f"importing {articles:,} stories into {database} ...", flush=True)
+        manage(env, "import_seeds", str(corpus), check=True)
     if not (OUT / "static" / "staticfiles.json").exists():
         manage(env, "collectstatic", "--noinput", "-v", "0", check=True)
     paths = OUT / f"paths-{database}.txt"
@@ -231,21 +236,37 @@ def load(database: str, paths: Path, seconds: int, connections: int) -> dict:
     return result
 
 
+def warm(url: str, connections: int) -> str:
+    """Every worker holds the page (or finds it in Redis); returns its ETag."""
+    run_wrk(*wrk_command(url + "/", 2, connections))
+    answers = [fetch(url + "/")[1] for _ in range(20)]  # new connections: all workers
+    headers = answers[-1]
+    assert headers.get("X-Cache") == "HIT", headers
+    assert fetch(url + "/", {"If-None-Match": headers["ETag"]})[0] == 304
+    return headers["ETag"]
+
+
 def throughput(database: str, rounds: int, connections: int, seconds: int = 10) -> dict:
     env = env_for(database)
-    with gunicorn(env, OUT / f"gunicorn-throughput-{database}.log") as url:
-        run_wrk(*wrk_command(url + "/", 2, connections))  # the workers cache the page
-        answers = [fetch(url + "/")[1] for _ in range(20)]  # new connections: all workers
-        headers = answers[-1]
-        assert headers.get("X-Cache") == "HIT", headers
-        etag = headers["ETag"]
-        assert fetch(url + "/", {"If-None-Match": etag})[0] == 304
+    before = {**env, "DJANGO_CONTENT_VERSION_IN_CACHE": "false"}
+    with (
+        gunicorn(env, OUT / f"gunicorn-throughput-{database}.log") as url,
+        gunicorn(before, OUT / f"gunicorn-before-{database}.log", port=18766)
+        if database == "postgresql"
+        else contextlib.nullcontext() as before_url,
+    ):
+        etag = warm(url, connections)
         conditional = ("-H", f"If-None-Match: {etag}")
         targets = {
             "hello": wrk_command(url + "/hello/", seconds, connections),
             "cached_home": wrk_command(url + "/", seconds, connections),
             "not_modified": wrk_command(url + "/", seconds, connections, *conditional),
         }
+        if before_url:
+            warm(before_url, connections)
+            targets["cached_home_version_in_db"] = wrk_command(
+                before_url + "/", seconds, connections
+            )
         runs: dict[str, list[float]] = {name: [] for name in targets}
         failures = 0
         for _ in range(rounds):
@@ -254,6 +275,13 @@ def throughput(database: str, rounds: int, connections: int, seconds: int = 10) 
                 failures += int(result["non_2xx_3xx"] + result["socket_errors"])
                 runs[name].append(result["rps"])
     medians = {name: statistics.median(values) for name, values in runs.items()}
+    paired = {  # each round's ratio to the hello-world run beside it, then the median
+        f"{name}_vs_hello_paired": round(
+            statistics.median(r / h for r, h in zip(values, runs["hello"], strict=True)), 2
+        )
+        for name, values in runs.items()
+        if name != "hello"
+    }
     return {
         "failed_requests": failures,
         "rps": runs,
@@ -261,6 +289,7 @@ def throughput(database: str, rounds: int, connections: int, seconds: int = 10) 
         "cached_home_vs_hello": round(medians["cached_home"] / medians["hello"], 2),
         "not_modified_vs_hello": round(medians["not_modified"] / medians["hello"], 2),
         "not_modified_vs_cached_home": round(medians["not_modified"] / medians["cached_home"], 2),
+        **paired,
     }
 
 
@@ -271,13 +300,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=["load", "throughput"])
+    parser.add_argument("--articles", type=int, default=ARTICLES)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is required (apt-get install wrk)")
     OUT.mkdir(parents=True, exist_ok=True)
     report: dict[str, dict] = {}
     for database in args.databases:
-        paths = prepare(database)
+        paths = prepare(database, args.articles)
         report[database] = {}
         if args.only != "throughput":
             report[database]["load"] = load(database, paths, args.duration, args.connections)

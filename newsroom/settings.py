@@ -163,8 +163,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory (one per worker process) unless REDIS_URL is set (shared by all
-# servers). Either way pages are right at once: the content version that keys them is kept
-# in the database (serving/content_version.py). Old versions' pages expire after TIMEOUT seconds.
+# servers). Either way pages are right at once: each is stored with the content version it was
+# rendered under, and the version is kept in the database (serving/content_version.py).
+# Old pages expire after TIMEOUT seconds.
 # DJANGO_CACHE_PREFIX: set one per release, so two releases never serve each other's pages.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
@@ -179,6 +180,10 @@ if REDIS_URL:
     CACHES["default"].update(
         BACKEND="serving.cache_backends.RedisCache", LOCATION=REDIS_URL, OPTIONS={}
     )
+# A cache every server shares also keeps a copy of the content version, so that a cached page
+# costs one round trip to Redis and none to the database (serving/content_version.py).
+# DJANGO_CONTENT_VERSION_IN_CACHE=false reads the version from the database on every request.
+CONTENT_VERSION_IN_CACHE = env_bool("DJANGO_CONTENT_VERSION_IN_CACHE", default=bool(REDIS_URL))
 # Never looked up in the page cache (not even the content version is read for them).
 PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/", "/favicon.ico"]
 # The query parameters public pages read (list cursors, the sitemaps' page): only these make a

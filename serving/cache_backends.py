@@ -4,7 +4,9 @@
 ``redis.Redis`` object around the (shared) connection pool for every cache call; with
 redis-py 8 that construction costs more than the round trip to Redis itself, and a cached
 page costs two calls. This backend builds one client per pool and reuses it (redis-py
-clients are safe to share between threads). Everything else is Django's backend.
+clients are safe to share between threads). It adds :meth:`RedisCache.set_if_greater`, the
+compare-and-set that keeps the content version's copy moving only forward
+(:mod:`serving.content_version`). Everything else is Django's backend.
 
 It overrides the client's private ``_get_connection_pool`` / ``_client`` / ``_class`` use, so it
 was checked against the Django versions in ``CHECKED_DJANGO``; ``tests/test_architecture.py``
@@ -35,7 +37,24 @@ class RedisCacheClient(DjangoRedisCacheClient):
         return client
 
 
+# Set KEYS[1] to the integer ARGV[1] for ARGV[2] seconds, unless it holds a number at least as
+# large: in one step on the server, so two writers racing can never move it back.
+SET_IF_GREATER = """
+local current = tonumber(redis.call('GET', KEYS[1]))
+if current and current >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def set_if_greater(self, key: str, value: int, timeout: int) -> bool:
+        """Store the integer ``value`` (read back by ``get`` as an int) unless the key holds
+        one at least as large; returns whether it was stored."""
+        key = self.make_and_validate_key(key)
+        client = self._cache.get_client(key, write=True)
+        return bool(client.eval(SET_IF_GREATER, 1, key, int(value), int(timeout)))

@@ -47,7 +47,7 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.utils.text import compress_string
 
-from .content_version import content_state
+from .content_version import ContentState, Lookup, content_state, lookup, mirror
 
 logger = logging.getLogger(__name__)
 
@@ -116,30 +116,23 @@ class PublicPageCacheMiddleware:
         if url is None:
             return self.get_response(request)
 
-        state = content_state()
-        digest = hashlib.sha256(f"{cache.key_prefix}\n{state.version}\n{url}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{cache.key_prefix}\n{url}".encode()).hexdigest()
         gzipped = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
-        stored = _cache_call("get", f"page:{digest}:{'gzip' if gzipped else 'identity'}")
-        if stored is not None:
-            return _hit(request, *stored, last_modified=int(state.changed_at.timestamp()))
+        found = _lookup(f"page:{digest}:{'gzip' if gzipped else 'identity'}")
+        version, state = found.version, found.state
+        if version is None:  # the cache's copy of the version was lost: ask the database
+            state = content_state()
+            version = state.version
+            _cache_call_args(mirror, version)
+        if found.entry is not None and found.entry[0] == version:
+            return _hit(request, *found.entry[1:])
 
+        state = state or content_state()
+        if state.version != version:  # the cache's copy missed a bump: bring it up
+            _cache_call_args(mirror, state.version)
         response = self.get_response(request)
         if request.method == "GET" and is_cacheable(request, response):
-            validators = {
-                "ETag": _etag(digest, gzipped=False),
-                "Last-Modified": http_date(state.changed_at.timestamp()),
-                "Cache-Control": PUBLIC_CACHE_CONTROL,
-            }
-            _set_headers(response, validators, "MISS")
-            patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
-            plain, packed = _variants(response, digest)
-            _cache_call(
-                "set_many", {f"page:{digest}:identity": plain, f"page:{digest}:gzip": packed}
-            )
-            if gzipped and packed is not plain:
-                response.content, headers = packed
-                for name in ("Content-Encoding", "Content-Length", "ETag"):
-                    response[name] = headers[name]
+            _store(response, digest, state, gzipped)
         return response
 
     def _personal(self, request: HttpRequest) -> HttpResponseBase:
@@ -152,8 +145,30 @@ class PublicPageCacheMiddleware:
         return response
 
 
+def _store(response: HttpResponse, digest: str, state: ContentState, gzipped: bool) -> None:
+    """Keep the page, as it is and gzipped, marked with the version it was rendered under."""
+    etag = hashlib.sha256(f"{digest}\n{state.version}".encode()).hexdigest()
+    validators = {
+        "ETag": _etag(etag, gzipped=False),
+        "Last-Modified": http_date(state.changed_at.timestamp()),
+        "Cache-Control": PUBLIC_CACHE_CONTROL,
+    }
+    _set_headers(response, validators, "MISS")
+    patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
+    plain, packed = _variants(response, etag)
+    mark = (state.version, int(state.changed_at.timestamp()))
+    _cache_call(
+        "set_many",
+        {f"page:{digest}:identity": (*mark, *plain), f"page:{digest}:gzip": (*mark, *packed)},
+    )
+    if gzipped and packed is not plain:
+        response.content, headers = packed
+        for name in ("Content-Encoding", "Content-Length", "ETag"):
+            response[name] = headers[name]
+
+
 def _hit(
-    request: HttpRequest, content: bytes, headers: dict[str, str], last_modified: int
+    request: HttpRequest, last_modified: int, content: bytes, headers: dict[str, str]
 ) -> HttpResponseBase:
     """A stored page: 304 when the client holds this very copy, else the copy."""
     not_modified = get_conditional_response(
@@ -197,10 +212,23 @@ def _set_headers(response: HttpResponseBase, validators: dict[str, str], outcome
     response["X-Cache"] = outcome
 
 
+def _lookup(key: str) -> Lookup:
+    """The stored page and the current version; nothing found when the cache is down."""
+    try:
+        return lookup(key)
+    except Exception:
+        logger.warning("page cache lookup failed", exc_info=True)
+        return Lookup(None, None, None)
+
+
 def _cache_call(method: str, *args: object) -> object:
     """A cache that is down makes pages slower, not unavailable (/healthz reports it)."""
+    return _cache_call_args(getattr(cache, method), *args)
+
+
+def _cache_call_args(function: Callable[..., object], *args: object) -> object:
     try:
-        return getattr(cache, method)(*args)
+        return function(*args)
     except Exception:
-        logger.warning("page cache %s failed", method, exc_info=True)
+        logger.warning("page cache %s failed", function.__name__, exc_info=True)
         return None
