@@ -7,17 +7,21 @@ never loads a session and an anonymous request never creates one.
 
 For an anonymous GET or HEAD:
 
-1. read the content version (one primary-key query, see :mod:`.content_version`);
-2. the page's key and ETag are a hash of the cache's key prefix (set per release), the
-   version, and the address: scheme, host, path, and of the query string only the
-   parameters pages read (``settings.PAGE_CACHE_QUERY_PARAMETERS``), so that made-up
-   parameters cannot fill the cache with copies of one page. A request whose host names a
-   port other than the one it arrived on is answered uncached: every port would otherwise
-   be a copy, with links to that port;
-3. a matching ``If-None-Match`` (or ``If-Modified-Since`` against the time of the last bump)
-   for a page held in the cache answers 304 without rendering;
-4. a page held in the cache is returned as stored; otherwise the view renders it, and it is
-   stored if it is cacheable (see :func:`is_cacheable`).
+1. the page's key is a hash of the cache's key prefix (set per release) and the address:
+   scheme, host, path, and of the query string only the parameters pages read
+   (``settings.PAGE_CACHE_QUERY_PARAMETERS``), so that made-up parameters cannot fill the
+   cache with copies of one page. A request whose host names a port other than the one it
+   arrived on is answered uncached: every port would otherwise be a copy, with links to that
+   port;
+2. the stored page and the current content version are read together
+   (:func:`.content_version.lookup`: one round trip to Redis when it keeps a copy of the
+   version, else a primary-key query and a local-memory lookup); a stored page is current
+   when it was rendered under that version;
+3. a matching ``If-None-Match`` (the ETag: a hash of the key and the version) or
+   ``If-Modified-Since`` (against the time of the last bump) for a current page answers 304
+   without rendering;
+4. a current page is returned as stored; otherwise the view renders it, and it is stored,
+   marked with the version, if it is cacheable (see :func:`is_cacheable`).
 
 A publish, an edit or an import bumps the version after commit, so the next request on any
 worker of any server looks up a new key: nothing needs deleting, old entries expire.
