@@ -9,12 +9,19 @@ the cache: the local-memory cache is private to one gunicorn worker, and a Redis
 or loses the key would bring an old version, and the pages cached under it, back to life. The
 database is shared by every worker and every server and never forgets; reading the row is one
 primary-key lookup per public request.
+
+Some changes come by themselves: a story scheduled to appear or to expire. The row also keeps
+the next such moment (``next_change_at``), asked of the domain at every bump through the hook
+it registers (:func:`watch_next_change`; this module knows nothing of stories). The first
+request after that moment moves the version on (:func:`current_state`), once, whichever
+worker sees it first, so no cached page or ETag outlives it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -27,14 +34,55 @@ from .models import ContentVersion
 class ContentState(NamedTuple):
     version: int
     changed_at: dt.datetime
+    next_change_at: dt.datetime | None = None  # when what readers see changes by itself
 
 
 # Before the first bump (or after a test truncated the table): version 0, changed at the epoch.
 _NEVER = ContentState(0, dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 
+NextChange = Callable[[dt.datetime], "dt.datetime | None"]
+
+
+def _no_next_change(now: dt.datetime) -> dt.datetime | None:
+    return None
+
+
+_hooks: dict[str, NextChange] = {"next_change": _no_next_change}
+
+
+def watch_next_change(hook: NextChange) -> None:
+    """Register the function that tells, at a given time, the next moment after it when what
+    readers see changes by itself (None: no such moment). The domain registers it when the
+    app is ready."""
+    _hooks["next_change"] = hook
+
+
+def current_state(now: dt.datetime | None = None) -> ContentState:
+    """:func:`content_state`, moved on first when its ``next_change_at`` has come: the page
+    cache's keys and ETags then change at that moment, not at the next write."""
+    state = content_state()
+    if state.next_change_at is None:
+        return state
+    now = timezone.now() if now is None else now
+    if now < state.next_change_at:
+        return state
+    # Only the request that sees the old version moves it on; the others read its result.
+    ContentVersion.objects.filter(pk=ContentVersion.ROW_ID, version=state.version).update(
+        version=F("version") + 1,
+        changed_at=state.next_change_at,
+        next_change_at=_hooks["next_change"](now),
+    )
+    return content_state()
+
+
+def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
+    if isinstance(value, str):  # SQLite hands back the stored text
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    return value
+
 
 def content_state() -> ContentState:
-    """The current version and when it last moved, in one query.
+    """The current version, when it last moved and when it will by itself, in one query.
 
     Every public request runs this, cache hits included, so it is plain SQL: building the
     same query through the ORM costs far more than SQLite takes to answer it
@@ -45,17 +93,15 @@ def content_state() -> ContentState:
         row = cursor.fetchone()
     if row is None:
         return _NEVER
-    version, changed_at = row
-    if isinstance(changed_at, str):  # SQLite hands back the stored text
-        changed_at = dt.datetime.fromisoformat(changed_at).replace(tzinfo=dt.UTC)
-    return ContentState(version, changed_at)
+    version, changed_at, next_change_at = row
+    return ContentState(version, _aware(changed_at), _aware(next_change_at))
 
 
 @functools.cache
 def _state_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     return (
-        f"SELECT {quote('version')}, {quote('changed_at')} "
+        f"SELECT {quote('version')}, {quote('changed_at')}, {quote('next_change_at')} "
         f"FROM {quote(ContentVersion._meta.db_table)} WHERE {quote('id')} = %s"
     )
 
@@ -65,8 +111,11 @@ def content_version() -> int:
 
 
 def bump_content_version() -> None:
-    """Move the version on now, in its own statement (an atomic increment, no lost updates)."""
-    values = {"version": F("version") + 1, "changed_at": timezone.now()}
+    """Move the version on now, in its own statement (an atomic increment, no lost updates),
+    with the next moment what readers see changes by itself."""
+    now = timezone.now()
+    values = {"version": F("version") + 1, "changed_at": now}
+    values["next_change_at"] = _hooks["next_change"](now)
     if not ContentVersion.objects.filter(pk=ContentVersion.ROW_ID).update(**values):
         ContentVersion.objects.bulk_create(
             [ContentVersion(pk=ContentVersion.ROW_ID, version=0)], ignore_conflicts=True

@@ -20,7 +20,9 @@ For an anonymous GET or HEAD:
    stored if it is cacheable (see :func:`is_cacheable`).
 
 A publish, an edit or an import bumps the version after commit, so the next request on any
-worker of any server looks up a new key: nothing needs deleting, old entries expire.
+worker of any server looks up a new key: nothing needs deleting, old entries expire. A change
+that comes by itself (a story scheduled to appear or expire) moves the version on at its
+moment, on the first request after it (:func:`.content_version.current_state`).
 
 A stored page is kept twice, as it is and gzipped (compressed once, when it is stored), and a
 client that accepts gzip is sent the compressed copy, with an ETag of its own. Only these
@@ -47,7 +49,7 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.utils.text import compress_string
 
-from .content_version import content_state
+from .content_version import current_state
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +118,7 @@ class PublicPageCacheMiddleware:
         if url is None:
             return self.get_response(request)
 
-        state = content_state()
+        state = current_state()
         digest = hashlib.sha256(f"{cache.key_prefix}\n{state.version}\n{url}".encode()).hexdigest()
         gzipped = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
         stored = _cache_call("get", f"page:{digest}:{'gzip' if gzipped else 'identity'}")
