@@ -28,8 +28,10 @@ __all__ = [
 
 # What readers see of a story, in SQL: the editors' headline and summary where set, else the
 # source's (an override is stored as "" when blank: see clean_override).
-HEADLINE = Coalesce(NullIf("title_override", Value("")), "title")
-SUMMARY = Coalesce(NullIf("excerpt_override", Value("")), "excerpt")
+HEADLINE = Coalesce(NullIf("title_override", Value("")), "title", output_field=models.CharField())
+SUMMARY = Coalesce(
+    NullIf("excerpt_override", Value("")), "excerpt", output_field=models.TextField()
+)
 
 
 def clean_override(text: str | None) -> str:
@@ -110,10 +112,16 @@ class Article(ContentModel):
         "expires", null=True, blank=True, help_text="A published story disappears at this time."
     )
     title_override = models.CharField(
-        "our headline", max_length=1000, blank=True, help_text="Blank: the source's title."
+        "our headline",
+        max_length=1000,
+        blank=True,
+        help_text="Blank: the source's title.",
     )
     excerpt_override = models.TextField(
-        "our summary", blank=True, help_text="Blank: the source's excerpt."
+        "our summary",
+        blank=True,
+        default="",
+        help_text="Blank: the source's excerpt.",
     )
     featured = models.BooleanField(default=False, help_text="Leads the home page while public.")
     featured_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -65,6 +65,12 @@ class NewStory(NamedTuple):
     published: bool
     published_changed_at: Any
     first_published_at: Any
+    title_override: str
+    excerpt_override: str
+    publish_at: Any
+    unpublish_at: Any
+    featured: bool
+    featured_at: Any
 
 
 class ImageRow(NamedTuple):
@@ -130,6 +136,9 @@ class StoryRows(NamedTuple):
     related: tuple[tuple[Any, ...], ...]  # RelatedRows, as plain tuples
     related_providers: tuple[KeyedName | None, ...]  # one per related row
     warnings: tuple[str, ...] = ()  # what the file lost to keep the story, one line each
+    # The editors' fields a new story gets (title and excerpt overrides, publish_at,
+    # unpublish_at encoded, featured), in NewStory's order.
+    editorial: tuple[Any, ...] = ("", "", None, None, False)
 
 
 def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any]) -> StoryRows:
@@ -184,6 +193,11 @@ def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any])
         ),
         related_providers=tuple(provider(item.provider) for item in record.related),
         warnings=record.warnings,
+        editorial=(
+            record.editorial.title_override, record.editorial.excerpt_override,
+            when(record.editorial.publish_at), when(record.editorial.unpublish_at),
+            record.editorial.featured,
+        ),
     )  # fmt: skip
 
 
