@@ -76,8 +76,11 @@ def current_state(now: dt.datetime | None = None) -> ContentState:
 
 
 def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
-    if isinstance(value, str):  # SQLite hands back the stored text
-        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    """A date as the driver hands it back, aware (SQLite's: text or naive, in UTC)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
     return value
 
 
