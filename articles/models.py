@@ -90,6 +90,9 @@ class Article(ContentModel):
     secured = models.TextField(
         blank=True, editable=False, help_text="Sealed data from the feed; kept, never shown."
     )
+    front_matter = models.TextField(
+        blank=True, editable=False, help_text="The seed file's front matter, as it was."
+    )
     extra = models.JSONField(
         "other source fields",
         default=dict,

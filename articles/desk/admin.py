@@ -32,7 +32,9 @@ from .search import search_articles
 EXTRA_CSS = "admin-extra/admin.css"
 SEARCH_COUNT_LIMIT = 1000  # a search lists (and counts) at most this many stories
 # Large columns the list never shows.
-LIST_DEFERRED = ("body", "excerpt", "extra", "secured", "source_path", "content_hash")
+LIST_DEFERRED = (
+    "body", "excerpt", "extra", "secured", "front_matter", "source_path", "content_hash",
+)  # fmt: skip
 OVERRIDE_HELP = (
     "What readers see everywhere instead of the source's title and excerpt (shown beside, "
     "read-only). Leave blank to show the source's; a re-import never changes these."

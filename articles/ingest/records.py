@@ -81,3 +81,4 @@ class ArticleRecord(NamedTuple):
     extra: dict[str, Any]
     warnings: tuple[str, ...] = ()  # what was dropped to keep the story, one line each
     editorial: EditorialRecord = NO_EDITORIAL
+    front_matter: str = ""  # the file's YAML, as it was: what an export writes back

@@ -44,6 +44,7 @@ class StoryValues(NamedTuple):
     heat: int | None
     locale: str
     secured: str
+    front_matter: str
     extra: str  # JSON
 
 
@@ -167,6 +168,7 @@ def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any])
             heat=record.heat,
             locale=record.locale,
             secured=record.secured,
+            front_matter=record.front_matter,
             extra=encode_json(record.extra),
         )),
         published_at=when(record.published_at),

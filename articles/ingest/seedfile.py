@@ -104,7 +104,7 @@ def parse_seed(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ArticleReco
     if "*" in fm:  # without an alias there is nothing to expand
         _check_expansion(data, budget=max(4 * len(raw), 65536))
     try:
-        record = _article(data, body)
+        record = _article(data, body)._replace(front_matter=fm)
     except RecursionError:
         raise SeedError(f"front matter is nested more than {MAX_DEPTH} levels deep") from None
     if "\\" in fm and _NUL_ESCAPES.search(fm):  # the text has no NUL: only an escape can
