@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .content import ContentModel, ContentQuerySet
+from .overrides import clean_override
 from .terms import Category, Provider, SluggedTerm, Term, Topic, make_slug, term_slug
 
 __all__ = [
@@ -32,11 +33,6 @@ HEADLINE = Coalesce(NullIf("title_override", Value("")), "title", output_field=m
 SUMMARY = Coalesce(
     NullIf("excerpt_override", Value("")), "excerpt", output_field=models.TextField()
 )
-
-
-def clean_override(text: str | None) -> str:
-    """An editor's headline or summary as stored: trimmed, "" when blank or only spaces."""
-    return (text or "").strip()
 
 
 class ArticleQuerySet(ContentQuerySet):
@@ -93,6 +89,7 @@ class Article(ContentModel):
     front_matter = models.TextField(
         blank=True, editable=False, help_text="The seed file's front matter, as it was."
     )
+    front_matter_state = models.TextField(blank=True, editable=False)  # its editorial state
     extra = models.JSONField(
         "other source fields",
         default=dict,

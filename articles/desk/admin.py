@@ -33,7 +33,8 @@ EXTRA_CSS = "admin-extra/admin.css"
 SEARCH_COUNT_LIMIT = 1000  # a search lists (and counts) at most this many stories
 # Large columns the list never shows.
 LIST_DEFERRED = (
-    "body", "excerpt", "extra", "secured", "front_matter", "source_path", "content_hash",
+    "body", "excerpt", "extra", "secured", "front_matter", "front_matter_state", "source_path",
+    "content_hash",
 )  # fmt: skip
 OVERRIDE_HELP = (
     "What readers see everywhere instead of the source's title and excerpt (shown beside, "

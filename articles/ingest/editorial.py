@@ -15,15 +15,26 @@ keeps its editors' fields. Unknown keys in the mapping are refused: it is ours.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
-from articles.models import clean_override
+from articles.overrides import clean_override
 
 from . import fields as read
 from .records import NO_EDITORIAL, EditorialRecord, SeedError
 
 EDITORIAL_KEY = "newsroom"
 EDITORIAL_KEYS = ("title", "excerpt", "publishAt", "unpublishAt", "featured")
+
+
+def state_text(published: bool, record: EditorialRecord) -> str:
+    """The editorial state as one canonical text: what a file says (kept by the import beside
+    its front matter) and what the database holds compare equal when they agree."""
+    times = [value.astimezone(dt.UTC).isoformat() if value else None
+             for value in (record.publish_at, record.unpublish_at)]  # fmt: skip
+    values = [published, record.title_override, record.excerpt_override, *times, record.featured]
+    return json.dumps(values, ensure_ascii=False)
 
 
 def editorial(data: dict[str, Any]) -> EditorialRecord:

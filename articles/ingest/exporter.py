@@ -3,15 +3,18 @@ the seed format, that an import reads back into the same story.
 
 A story's file is its source's front matter as the import read it (kept by the import in
 ``Article.front_matter``: every field, unknown ones at every level, nulls, dates, ``secured``
-byte for byte, in the file's order), then its body; the editorial state is written where an
+byte for byte, in the file's order), then its body. The editorial state is written where an
 import reads it when it creates a story: ``published`` at the top level, and the editors'
-fields in the ``newsroom:`` mapping (:mod:`.editorial`), present only when one is set. A story
-imported before the import kept the front matter (or made by hand) is written from its
+fields in the ``newsroom:`` mapping (:mod:`.editorial`), present only when one is set. When
+the state is what the file already says (the import keeps that too,
+``front_matter_state``), the front matter is written as it was, without parsing it; else it
+is read, given the state, and written out by PyYAML's safe dumper with fixed settings. A
+story imported before the import kept its front matter (or made by hand) is written from its
 fields instead (:func:`document_from_fields`).
 
 Files are named after the story's identity (a hash of its normalised URL), so the same story
-has the same name in any database; the YAML is written by PyYAML's safe dumper with fixed
-settings, so the same story makes the same bytes. Each file is written beside its name and
+has the same name in any database, and the same story makes the same bytes: an import of an
+export, exported again, gives the same files. Each file is written beside its name and
 renamed into place: a full disk or a crash leaves no half-written file under a story's name.
 """
 
@@ -30,12 +33,14 @@ import yaml
 
 from articles.models import Article
 
-from .editorial import EDITORIAL_KEY
+from .editorial import EDITORIAL_KEY, state_text
 from .loader import SeedLoader
+from .records import EditorialRecord
 
 CHUNK = 1000  # stories read per query
 YAML_WIDTH = 100  # where the dumper folds long text: fixed, so the bytes are too
 SEED_SUFFIX = ".txt"
+NEWLINES = "\r\n"
 
 
 class ExportError(Exception):
@@ -65,6 +70,7 @@ class Row(NamedTuple):
     publish_at: dt.datetime | None
     unpublish_at: dt.datetime | None
     featured: bool
+    front_matter_state: str
 
 
 def export_seeds(
@@ -116,7 +122,11 @@ def file_name(url: str) -> str:
 
 
 def seed_bytes(row: Row) -> bytes:
-    """The story's seed file."""
+    """The story's seed file: its front matter as it was when its editorial state is the
+    file's (most stories: nothing to parse or write out again), else rewritten with it."""
+    body = f"\n{row.body}\n" if row.body else ""
+    if row.front_matter and row.front_matter_state == state_text(*_editorial(row)):
+        return f"---\n{row.front_matter.strip(NEWLINES)}\n---\n{body}".encode()
     if row.front_matter:
         source = yaml.load(row.front_matter, Loader=SeedLoader)  # as the import read it
     else:
@@ -130,8 +140,14 @@ def seed_bytes(row: Row) -> bytes:
         width=YAML_WIDTH,
         default_flow_style=False,
     )
-    body = f"\n{row.body}\n" if row.body else ""
     return f"---\n{front}---\n{body}".encode()
+
+
+def _editorial(row: Row) -> tuple[bool, EditorialRecord]:
+    record = EditorialRecord(
+        row.title_override, row.excerpt_override, row.publish_at, row.unpublish_at, row.featured
+    )
+    return row.published, record
 
 
 def with_editorial_state(source: dict[str, Any], row: Row) -> dict[str, Any]:

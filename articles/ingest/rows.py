@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from articles.models import make_slug, term_slug
 
 from .bulk import encode_json
+from .editorial import state_text
 from .records import ArticleRecord, ProviderRecord
 
 # A topic or category as (slug, name), a provider as (domain, name): the key its model is
@@ -45,6 +46,7 @@ class StoryValues(NamedTuple):
     locale: str
     secured: str
     front_matter: str
+    front_matter_state: str  # its editorial state (editorial.state_text)
     extra: str  # JSON
 
 
@@ -169,6 +171,7 @@ def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any])
             locale=record.locale,
             secured=record.secured,
             front_matter=record.front_matter,
+            front_matter_state=state_text(record.published, record.editorial),
             extra=encode_json(record.extra),
         )),
         published_at=when(record.published_at),
