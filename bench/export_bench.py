@@ -83,7 +83,9 @@ def main() -> None:
     args = parser.parse_args()
     folder = corpus(args.files)
     env = dict(os.environ)
-    env.setdefault("DATABASE_URL", f"sqlite:///{OUT / 'db.sqlite3'}")
+    if "DATABASE_URL" not in env:
+        (OUT / "db.sqlite3").unlink(missing_ok=True)  # a fresh database each run
+        env["DATABASE_URL"] = f"sqlite:///{OUT / 'db.sqlite3'}"
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     ratios, rows = [], []
     for round_ in range(args.repeat):

@@ -24,7 +24,9 @@ import datetime as dt
 import hashlib
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -38,6 +40,8 @@ from .loader import SeedLoader
 from .records import EditorialRecord
 
 CHUNK = 1000  # stories read per query
+WRITERS = 8  # threads writing files
+IN_FLIGHT = 2 * CHUNK  # files made but not yet written, at most (memory stays flat)
 YAML_WIDTH = 100  # where the dumper folds long text: fixed, so the bytes are too
 SEED_SUFFIX = ".txt"
 NEWLINES = "\r\n"
@@ -90,11 +94,25 @@ def export_seeds(
         stories = stories.filter(published_at__gte=since)
     stories = stories.order_by("pk")
     summary = ExportSummary(stories=stories.count())
-    for row in _rows(stories):
-        write_file(target / file_name(row.url), seed_bytes(row))
+
+    def done(write: Future[None]) -> None:
+        write.result()  # raises the write's ExportError
         summary.written += 1
         if on_progress and summary.written % CHUNK == 0:
             on_progress(summary)
+
+    # Files are made by a few threads: creating one waits on the disk, not on Python.
+    pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="export-writer")
+    pending: deque[Future[None]] = deque()
+    try:
+        for row in _rows(stories):
+            pending.append(pool.submit(write_file, target / file_name(row.url), seed_bytes(row)))
+            if len(pending) >= IN_FLIGHT:
+                done(pending.popleft())
+        while pending:
+            done(pending.popleft())
+    finally:
+        pool.shutdown(cancel_futures=True)
     summary.seconds = time.perf_counter() - started
     return summary
 
