@@ -87,9 +87,10 @@ class Article(ContentModel):
         blank=True, editable=False, help_text="Sealed data from the feed; kept, never shown."
     )
     front_matter = models.TextField(
-        blank=True, editable=False, help_text="The seed file's front matter, as it was."
-    )
-    front_matter_state = models.TextField(blank=True, editable=False)  # its editorial state
+        blank=True, default="", db_default="", editable=False,
+        help_text="The seed file's front matter, as it was.",
+    )  # fmt: skip
+    front_matter_state = models.TextField(blank=True, default="", db_default="", editable=False)
     extra = models.JSONField(
         "other source fields",
         default=dict,
@@ -111,19 +112,18 @@ class Article(ContentModel):
     unpublish_at = models.DateTimeField(
         "expires", null=True, blank=True, help_text="A published story disappears at this time."
     )
+    # New columns have database defaults too: the previous release writes rows without them.
     title_override = models.CharField(
-        "our headline",
-        max_length=1000,
-        blank=True,
+        "our headline", max_length=1000, blank=True, default="", db_default="",
         help_text="Blank: the source's title.",
-    )
+    )  # fmt: skip
     excerpt_override = models.TextField(
-        "our summary",
-        blank=True,
-        default="",
+        "our summary", blank=True, default="", db_default="",
         help_text="Blank: the source's excerpt.",
+    )  # fmt: skip
+    featured = models.BooleanField(
+        default=False, db_default=False, help_text="Leads the home page while public."
     )
-    featured = models.BooleanField(default=False, help_text="Leads the home page while public.")
     featured_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Import bookkeeping

@@ -156,3 +156,27 @@ def test_a_bad_editorial_mapping_is_one_line_naming_the_field(
         call_command("import_seeds", str(tmp_path / "seeds"), stdout=StringIO(), stderr=err)
     assert err.getvalue().splitlines() == [f"{path}: {message}"]
     assert not Article.objects.exists()
+
+
+def test_a_row_the_previous_release_writes_gets_the_new_columns_defaults():
+    """During a rolling deploy the previous release inserts stories without the new columns."""
+    from django.db import connection
+
+    columns = {
+        "url": "https://example.com/old-release", "slug": "old", "title": "Old release",
+        "excerpt": "", "body": "", "original_url": "", "web_url": "", "amp_url": "",
+        "cdn_amp_url": "", "published_at": timezone.now(), "type": "article", "locale": "",
+        "secured": "", "extra": "{}", "published": True, "source_path": "",
+        "content_hash": "", "created_at": timezone.now(), "updated_at": timezone.now(),
+    }  # fmt: skip
+    names = ", ".join(connection.ops.quote_name(name) for name in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO articles_article ({names}) VALUES ({marks})", [
+            connection.ops.adapt_datetimefield_value(v) if isinstance(v, dt.datetime) else v
+            for v in columns.values()
+        ])  # fmt: skip
+    article = Article.objects.get(url="https://example.com/old-release")
+    assert (article.title_override, article.excerpt_override, article.featured) == ("", "", False)
+    assert (article.front_matter, article.front_matter_state) == ("", "")
+    assert article.headline == "Old release"
