@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import (
     BigIntegerField,
+    DateTimeField,
     Exists,
     F,
     FilteredRelation,
@@ -65,32 +66,56 @@ def shown(queryset: QuerySet[Article]) -> QuerySet[Article]:
     return queryset.annotate(shown_title=HEADLINE, shown_excerpt=SUMMARY)
 
 
-def story_list(now: dt.datetime | None = None) -> QuerySet:
+def story_list(now: dt.datetime | None = None, **annotations: Any) -> QuerySet:
     """Stories published at ``now`` as rows of the columns a list item shows
-    (``presenters.present``).
+    (``presenters.present``), and of ``annotations``.
 
     Rows, not model instances: a page reads 20 of them per request, and building instances
     (with their provider and category) costs more than the query itself.
     """
-    return _with_lead_image(shown(Article.objects.published(now))).values_list(
-        *LIST_COLUMNS, *LEAD_COLUMNS, named=True
-    )
+    stories = _with_lead_image(shown(Article.objects.published(now))).annotate(**annotations)
+    return stories.values_list(*LIST_COLUMNS, *LEAD_COLUMNS, *annotations, named=True)
+
+
+def home_page(size: int) -> tuple[list[Any], KeysetPage]:
+    """The home page's first page in one query: its lead (the public featured stories, the
+    most recently featured first, at most ``FEATURED_LIMIT``) and the ``size`` newest
+    stories, as rows of :func:`story_list` (with ``lead_since``: when a lead story was
+    featured; None in the page's rows)."""
+    rows = _home_query(size).rows(timezone.now())
+    lead = sorted((r for r in rows if r.lead_since), key=_lead_order, reverse=True)
+    page = sorted((r for r in rows if not r.lead_since), key=_newest_order, reverse=True)
+    return lead, keyset_result(page, size)
 
 
 def featured_stories() -> list[Any]:
-    """The home page's lead: the public featured stories, the most recently featured first,
-    as rows of :func:`story_list`."""
-    return _featured_query().rows(timezone.now())
+    """The home page's lead (see :func:`home_page`)."""
+    return home_page(1)[0]
+
+
+def _lead_order(row: Any) -> tuple[dt.datetime, int]:
+    return row.lead_since, row.pk
+
+
+def _newest_order(row: Any) -> tuple[dt.datetime, int]:
+    return row.published_at, row.pk
 
 
 @functools.cache
-def _featured_query() -> CompiledQuery:
-    return CompiledQuery(
-        lambda now: (
-            story_list(now).filter(featured=True).order_by("-featured_at", "-pk")[:FEATURED_LIMIT]
-        ),
-        dt.datetime,
-    )
+def _home_query(size: int) -> CompiledQuery:
+    # One statement, two parts (the page, then the lead), sorted apart in Python: a second
+    # query would cost the page more than the rows it reads (docs/PERFORMANCE.md).
+    def build(now: dt.datetime) -> QuerySet:
+        no_lead = Value(None, output_field=DateTimeField())
+        newest = Article.objects.published(now)
+        page = keyset_query(newest, size, load=story_list(now, lead_since=no_lead))
+        chosen = newest.filter(featured=True).order_by("-featured_at", "-pk")
+        lead = story_list(now, lead_since=F("featured_at")).filter(
+            pk__in=Subquery(chosen.values("pk")[:FEATURED_LIMIT])
+        )
+        return page.order_by().union(lead.order_by(), all=True)
+
+    return CompiledQuery(build, dt.datetime)
 
 
 def top_stories(limit: int) -> list[Any]:

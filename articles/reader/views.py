@@ -83,15 +83,14 @@ class StoryListView(ReaderMixin, TemplateView):
         }
         return self.request.path + (f"?{urlencode(kept)}" if kept else "")
 
-    def lead_rows(self, first_page: bool) -> list[Any]:
-        """Stories that lead the list, above the newest (rows of ``queries.story_list``)."""
-        return []
+    def stories(self, before: Cursor | None, after: Cursor | None) -> tuple[list[Any], Any]:
+        """The stories that lead the list (none here), and the page of the newest."""
+        return [], queries.newest(self.term, self.page_size, before=before, after=after)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         before, after = self.cursor("before"), self.cursor("after")
         first_page = before is None and after is None
-        page = queries.newest(self.term, self.page_size, before=before, after=after)
-        lead = self.lead_rows(first_page)
+        lead, page = self.stories(before, after)
         stories = presenters.present([*lead, *page.articles])  # one topics query for both
         return super().get_context_data(
             lead=stories[: len(lead)],
@@ -108,8 +107,10 @@ class HomeView(StoryListView):
 
     section = "latest"
 
-    def lead_rows(self, first_page: bool) -> list[Any]:
-        return queries.featured_stories() if first_page else []
+    def stories(self, before: Cursor | None, after: Cursor | None) -> tuple[list[Any], Any]:
+        if before is None and after is None:
+            return queries.home_page(self.page_size)  # the lead and the page, in one query
+        return super().stories(before, after)
 
 
 class TopView(ReaderMixin, TemplateView):
