@@ -9,7 +9,11 @@ class ArticlesConfig(AppConfig):
     verbose_name = "News desk"
 
     def ready(self) -> None:
-        from . import triggers
+        from serving.content_version import watch_next_change
+
+        from . import scheduling, triggers
+
+        watch_next_change(scheduling.next_change)
 
         pre_migrate.connect(triggers.drop_before_migrate, sender=self)
         post_migrate.connect(triggers.install_after_migrate, sender=self)

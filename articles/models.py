@@ -1,113 +1,51 @@
 """The news desk's data: stories, who published them, what they are about.
 
 Source fields come from seed files and belong to the importer: a re-import overwrites them.
-Editorial fields (``published`` and its dates) belong to the editors: no import touches them
-once a story exists.
+Editorial fields (``published`` and its dates, the schedule, the headline and summary of our
+own, ``featured``) belong to the editors: no import touches them once a story exists.
+What stories are grouped by (topics, categories, providers) is in :mod:`articles.terms`.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-from typing import ClassVar
+import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from .content import ContentModel, ContentQuerySet
+from .overrides import clean_override
+from .terms import Category, Provider, SluggedTerm, Term, Topic, make_slug, term_slug
 
+__all__ = [
+    "HEADLINE", "SUMMARY", "Article", "ArticleImage", "ArticleQuerySet", "ArticleTopic",
+    "Category", "Provider", "RelatedLink", "SluggedTerm", "Term", "Topic", "clean_override",
+    "make_slug", "term_slug",
+]  # fmt: skip
 
-def make_slug(text: str, max_length: int = 80) -> str:
-    """A URL slug that keeps non-Latin scripts readable (Django's ``slugify``), never empty."""
-    slug = slugify(text, allow_unicode=True)[:max_length].strip("-_")
-    return slug or "x-" + hashlib.sha1(text.encode()).hexdigest()[:10]
-
-
-@functools.lru_cache(maxsize=4096)
-def term_slug(name: str) -> str:
-    """The slug that identifies a topic or category: "A.I." and "ai" are one topic."""
-    return make_slug(name, 200)
-
-
-class Term(ContentModel):
-    """Something stories are grouped by and readers browse: a topic, a category or a provider.
-
-    Each is named in its page's address by one field, its ``url_key``: a topic's or category's
-    slug, a provider's domain. Pages, feeds, sitemaps and the importer all go by this rule.
-    """
-
-    url_key: ClassVar[str]  # the field that names it in its page's address
-    article_field: ClassVar[str]  # the field of Article that points at it
-    route: ClassVar[str]  # its page's URL name
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse(self.route, args=[getattr(self, self.url_key)])
-
-
-class SluggedTerm(Term):
-    """A topic or a category: a name, and the slug made from it."""
-
-    name = models.CharField(max_length=200, help_text="As readers see it.")
-    slug = models.SlugField(
-        max_length=200, allow_unicode=True, unique=True, help_text="Used in the page's address."
-    )
-
-    url_key = "slug"
-
-    class Meta:
-        abstract = True
-        ordering = ["name"]
-
-
-class Topic(SluggedTerm):
-    article_field = "topics"
-    route = "articles:topic"
-
-    class Meta(SluggedTerm.Meta):
-        verbose_name = "topic"
-        verbose_name_plural = "topics"
-
-
-class Category(SluggedTerm):
-    article_field = "category"
-    route = "articles:category"
-
-    class Meta(SluggedTerm.Meta):
-        verbose_name = "category"
-        verbose_name_plural = "categories"
-
-
-class Provider(Term):
-    """A publisher whose stories we aggregate; its web domain identifies it."""
-
-    name = models.CharField(max_length=200, help_text="The publisher's name as shown to readers.")
-    domain = models.CharField(
-        max_length=253, unique=True, help_text="The publisher's web domain, e.g. kstp.com."
-    )
-
-    url_key = "domain"
-    article_field = "provider"
-    route = "articles:provider"
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = "provider"
-        verbose_name_plural = "providers"
+# What readers see of a story, in SQL: the editors' headline and summary where set, else the
+# source's (an override is stored as "" when blank: see clean_override).
+HEADLINE = Coalesce(NullIf("title_override", Value("")), "title", output_field=models.CharField())
+SUMMARY = Coalesce(
+    NullIf("excerpt_override", Value("")), "excerpt", output_field=models.TextField()
+)
 
 
 class ArticleQuerySet(ContentQuerySet):
-    def published(self) -> ArticleQuerySet:
-        """The one visibility rule: what readers may see, anywhere on the public site."""
-        return self.filter(published=True)
+    def published(self, now: dt.datetime | None = None) -> ArticleQuerySet:
+        """The one visibility rule: what readers may see, anywhere on the public site, at
+        ``now`` (the current time by default): published, and within its schedule (from
+        ``publish_at``, until ``unpublish_at``, either optional)."""
+        now = timezone.now() if now is None else now
+        return self.filter(
+            Q(publish_at__isnull=True) | Q(publish_at__lte=now),
+            Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now),
+            published=True,
+        )
 
 
 class Article(ContentModel):
@@ -148,6 +86,11 @@ class Article(ContentModel):
     secured = models.TextField(
         blank=True, editable=False, help_text="Sealed data from the feed; kept, never shown."
     )
+    front_matter = models.TextField(
+        blank=True, default="", db_default="", editable=False,
+        help_text="The seed file's front matter, as it was.",
+    )  # fmt: skip
+    front_matter_state = models.TextField(blank=True, default="", db_default="", editable=False)
     extra = models.JSONField(
         "other source fields",
         default=dict,
@@ -163,6 +106,25 @@ class Article(ContentModel):
         "publication last changed", null=True, blank=True, editable=False
     )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    publish_at = models.DateTimeField(
+        "scheduled", null=True, blank=True, help_text="A published story appears at this time."
+    )
+    unpublish_at = models.DateTimeField(
+        "expires", null=True, blank=True, help_text="A published story disappears at this time."
+    )
+    # New columns have database defaults too: the previous release writes rows without them.
+    title_override = models.CharField(
+        "our headline", max_length=1000, blank=True, default="", db_default="",
+        help_text="Blank: the source's title.",
+    )  # fmt: skip
+    excerpt_override = models.TextField(
+        "our summary", blank=True, default="", db_default="",
+        help_text="Blank: the source's excerpt.",
+    )  # fmt: skip
+    featured = models.BooleanField(
+        default=False, db_default=False, help_text="Leads the home page while public."
+    )
+    featured_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Import bookkeeping
     source_path = models.CharField(max_length=1024, blank=True, editable=False)
@@ -177,7 +139,15 @@ class Article(ContentModel):
         verbose_name = "article"
         verbose_name_plural = "articles"
         permissions = [("publish_article", "Can publish or unpublish articles")]
-        constraints = [models.UniqueConstraint(fields=["url"], name="article_unique_url")]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], name="article_unique_url"),
+            models.CheckConstraint(
+                condition=Q(publish_at__isnull=True)
+                | Q(unpublish_at__isnull=True)
+                | Q(unpublish_at__gt=F("publish_at")),
+                name="article_expires_after_scheduled",
+            ),
+        ]
         indexes = [
             # Newest published first: the home page, feeds, sitemaps.
             models.Index(
@@ -207,6 +177,19 @@ class Article(ContentModel):
             models.Index(fields=["quality"], name="article_quality"),
             models.Index(fields=["heat"], name="article_heat"),
             models.Index(fields=["content_hash"], name="article_content_hash"),
+            # The next moment the schedule changes what readers see (articles.scheduling),
+            # and the admin's "scheduled" and "expires" filters; the home page's lead.
+            *(
+                models.Index(
+                    fields=[field],
+                    name=f"article_{field}",
+                    condition=Q(**{"published": True, f"{field}__isnull": False}),
+                )
+                for field in ("publish_at", "unpublish_at")
+            ),
+            models.Index(
+                fields=["-featured_at"], name="article_featured", condition=Q(featured=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -214,6 +197,27 @@ class Article(ContentModel):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", args=[self.pk, self.slug])
+
+    @property
+    def headline(self) -> str:
+        """The title readers see: ours, else the source's (as :data:`HEADLINE`)."""
+        return self.title_override or self.title
+
+    @property
+    def summary(self) -> str:
+        """The excerpt readers see: ours, else the source's (as :data:`SUMMARY`)."""
+        return self.excerpt_override or self.excerpt
+
+    def clean(self) -> None:
+        self.title_override = clean_override(self.title_override)
+        self.excerpt_override = clean_override(self.excerpt_override)
+        if self.publish_at and self.unpublish_at and self.unpublish_at <= self.publish_at:
+            raise ValidationError({"unpublish_at": "A story must expire after it is scheduled."})
+
+    def save(self, *args, **kwargs) -> None:
+        self.title_override = clean_override(self.title_override)
+        self.excerpt_override = clean_override(self.excerpt_override)
+        super().save(*args, **kwargs)
 
     def set_published(self, value: bool, *, when=None) -> bool:
         """Change the editorial state; returns whether anything changed."""

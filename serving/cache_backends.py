@@ -15,6 +15,7 @@ fails, saying so, under any other.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -37,12 +38,12 @@ class RedisCacheClient(DjangoRedisCacheClient):
         return client
 
 
-# Set KEYS[1] to the integer ARGV[1] for ARGV[2] seconds, unless it holds a number at least as
+# Set KEYS[1] to the integer ARGV[1] for ARGV[2] milliseconds, unless it holds a number at least as
 # large: in one step on the server, so two writers racing can never move it back.
 SET_IF_GREATER = """
 local current = tonumber(redis.call('GET', KEYS[1]))
 if current and current >= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 """
 
@@ -52,9 +53,11 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
 
-    def set_if_greater(self, key: str, value: int, timeout: int) -> bool:
-        """Store the integer ``value`` (read back by ``get`` as an int) unless the key holds
-        one at least as large; returns whether it was stored."""
+    def set_if_greater(self, key: str, value: int, timeout: float) -> bool:
+        """Store the integer ``value`` for ``timeout`` seconds (to the millisecond; read back
+        by ``get`` as an int) unless the key holds one at least as large; returns whether it
+        was stored."""
         key = self.make_and_validate_key(key)
         client = self._cache.get_client(key, write=True)
-        return bool(client.eval(SET_IF_GREATER, 1, key, int(value), int(timeout)))
+        milliseconds = max(1, math.ceil(timeout * 1000))
+        return bool(client.eval(SET_IF_GREATER, 1, key, int(value), milliseconds))

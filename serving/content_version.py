@@ -16,6 +16,13 @@ cache also holds a copy of the version, so that a cache hit needs one round trip
 commit and by any request that finds it behind the database, and lives
 ``MIRROR_SECONDS``: a copy that is lost is read again from the database; one that missed a
 bump (Redis unreachable at that moment) is at most that many seconds behind.
+
+Some changes come by themselves: a story scheduled to appear or to expire. The row also keeps
+the next such moment (``next_change_at``), asked of the domain at every bump through the hook
+it registers (:func:`watch_next_change`; this module knows nothing of stories). The first
+request after that moment moves the version on (:func:`current_state`), once, whichever
+worker sees it first, and the cache's copy never lives past it, so no cached page or ETag
+outlives it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -40,6 +48,7 @@ logger = logging.getLogger(__name__)
 class ContentState(NamedTuple):
     version: int
     changed_at: dt.datetime
+    next_change_at: dt.datetime | None = None  # when what readers see changes by itself
 
 
 class Lookup(NamedTuple):
@@ -57,11 +66,55 @@ MIRROR_SECONDS = 5
 _NEVER = ContentState(0, dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 
 
-def content_state() -> ContentState:
-    """The current version and when it last moved, in one query.
+NextChange = Callable[[dt.datetime], "dt.datetime | None"]
 
-    Every public request runs this, cache hits included, so it is plain SQL: building the
-    same query through the ORM costs far more than SQLite takes to answer it
+
+def _no_next_change(now: dt.datetime) -> dt.datetime | None:
+    return None
+
+
+_hooks: dict[str, NextChange] = {"next_change": _no_next_change}
+
+
+def watch_next_change(hook: NextChange) -> None:
+    """Register the function that tells, at a given time, the next moment after it when what
+    readers see changes by itself (None: no such moment). The domain registers it when the
+    app is ready."""
+    _hooks["next_change"] = hook
+
+
+def current_state(now: dt.datetime | None = None) -> ContentState:
+    """:func:`content_state`, moved on first when its ``next_change_at`` has come: the page
+    cache's keys and ETags then change at that moment, not at the next write."""
+    state = content_state()
+    if state.next_change_at is None:
+        return state
+    now = timezone.now() if now is None else now
+    if now < state.next_change_at:
+        return state
+    # Only the request that sees the old version moves it on; the others read its result.
+    ContentVersion.objects.filter(pk=ContentVersion.ROW_ID, version=state.version).update(
+        version=F("version") + 1,
+        changed_at=state.next_change_at,
+        next_change_at=_hooks["next_change"](now),
+    )
+    return content_state()
+
+
+def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A date as the driver hands it back, aware (SQLite's: text or naive, in UTC)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def content_state() -> ContentState:
+    """The current version, when it last moved and when it will by itself, in one query.
+
+    Every request that reads it from the database runs this, so it is plain SQL: building
+    the same query through the ORM costs far more than SQLite takes to answer it
     (docs/PERFORMANCE.md).
     """
     with connection.cursor() as cursor:
@@ -69,17 +122,15 @@ def content_state() -> ContentState:
         row = cursor.fetchone()
     if row is None:
         return _NEVER
-    version, changed_at = row
-    if isinstance(changed_at, str):  # SQLite hands back the stored text
-        changed_at = dt.datetime.fromisoformat(changed_at).replace(tzinfo=dt.UTC)
-    return ContentState(version, changed_at)
+    version, changed_at, next_change_at = row
+    return ContentState(version, _aware(changed_at), _aware(next_change_at))
 
 
 @functools.cache
 def _state_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     return (
-        f"SELECT {quote('version')}, {quote('changed_at')} "
+        f"SELECT {quote('version')}, {quote('changed_at')}, {quote('next_change_at')} "
         f"FROM {quote(ContentVersion._meta.db_table)} WHERE {quote('id')} = %s"
     )
 
@@ -113,20 +164,29 @@ def lookup(key: str) -> Lookup:
     if mirrored():
         found = cache.get_many([MIRROR_KEY, key])
         return Lookup(found.get(MIRROR_KEY), found.get(key), None)
-    state = content_state()
+    state = current_state()
     return Lookup(state.version, cache.get(key), state)
 
 
-def mirror(version: int) -> None:
-    """Bring the cache's copy of the version up to ``version`` (never back)."""
-    if mirrored():
-        cache.set_if_greater(MIRROR_KEY, version, MIRROR_SECONDS)
+def mirror(state: ContentState) -> None:
+    """Bring the cache's copy of the version up to the state's (never back), to live no
+    longer than MIRROR_SECONDS nor past the state's next scheduled change."""
+    if not mirrored():
+        return
+    lifetime = MIRROR_SECONDS
+    if state.next_change_at is not None:
+        lifetime = min(lifetime, (state.next_change_at - timezone.now()).total_seconds())
+    if lifetime > 0:
+        cache.set_if_greater(MIRROR_KEY, state.version, lifetime)
 
 
 def bump_content_version() -> None:
     """Move the version on now, in its own statement (an atomic increment, no lost updates),
-    and the cache's copy with it once that is committed."""
-    values = {"version": F("version") + 1, "changed_at": timezone.now()}
+    with the next moment what readers see changes by itself; and the cache's copy with it
+    once that is committed."""
+    now = timezone.now()
+    values = {"version": F("version") + 1, "changed_at": now}
+    values["next_change_at"] = _hooks["next_change"](now)
     if not ContentVersion.objects.filter(pk=ContentVersion.ROW_ID).update(**values):
         ContentVersion.objects.bulk_create(
             [ContentVersion(pk=ContentVersion.ROW_ID, version=0)], ignore_conflicts=True
@@ -140,7 +200,7 @@ def _mirror_committed() -> None:
     """A cache that cannot be reached must not fail the write that was just committed: the
     copy then expires within MIRROR_SECONDS, or the next page rendered brings it forward."""
     try:
-        mirror(content_state().version)
+        mirror(content_state())
     except Exception:
         logger.warning("could not copy the content version to the cache", exc_info=True)
 

@@ -24,7 +24,10 @@ For an anonymous GET or HEAD:
    marked with the version, if it is cacheable (see :func:`is_cacheable`).
 
 A publish, an edit or an import bumps the version after commit, so the next request on any
-worker of any server looks up a new key: nothing needs deleting, old entries expire.
+worker of any server finds the stored page marked with an older version and renders afresh:
+nothing needs deleting. A change that comes by itself (a story scheduled to appear or expire)
+moves the version on at its moment, on the first request after it
+(:func:`.content_version.current_state`).
 
 A stored page is kept twice, as it is and gzipped (compressed once, when it is stored), and a
 client that accepts gzip is sent the compressed copy, with an ETag of its own. Only these
@@ -51,7 +54,7 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.utils.text import compress_string
 
-from .content_version import ContentState, Lookup, content_state, lookup, mirror
+from .content_version import ContentState, Lookup, current_state, lookup, mirror
 
 logger = logging.getLogger(__name__)
 
@@ -125,15 +128,15 @@ class PublicPageCacheMiddleware:
         found = _lookup(f"page:{digest}:{'gzip' if gzipped else 'identity'}")
         version, state = found.version, found.state
         if version is None:  # the cache's copy of the version was lost: ask the database
-            state = content_state()
+            state = current_state()
             version = state.version
-            _cache_call_args(mirror, version)
+            _cache_call_args(mirror, state)
         if found.entry is not None and found.entry[0] == version:
             return _hit(request, *found.entry[1:])
 
-        state = state or content_state()
+        state = state or current_state()
         if state.version != version:  # the cache's copy missed a bump: bring it up
-            _cache_call_args(mirror, state.version)
+            _cache_call_args(mirror, state)
         response = self.get_response(request)
         if request.method == "GET" and is_cacheable(request, response):
             _store(response, digest, state, gzipped)

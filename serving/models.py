@@ -17,6 +17,11 @@ class ContentVersion(models.Model):
 
     version = models.PositiveBigIntegerField(default=1)
     changed_at = models.DateTimeField(default=timezone.now)
+    next_change_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When what readers see next changes by itself (a schedule).",
+    )
 
     class Meta:
         verbose_name = "content version"

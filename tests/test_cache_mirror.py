@@ -3,12 +3,15 @@ Redis and no query, and invalidation stays immediate (serving/content_version.py
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import time
 
 import pytest
 import redis
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
 
 from serving.content_version import (
     MIRROR_KEY,
@@ -111,6 +114,23 @@ def test_a_copy_ahead_of_the_database_never_serves_an_old_page(client, shared_ca
     response = client.get("/")
     assert response["X-Cache"] == "MISS"  # slower until the copy expires, never stale
     assert b"Bridge closes" in response.content
+
+
+def test_the_copy_never_lives_past_the_next_scheduled_change(
+    client, shared_cache, django_capture_on_commit_callbacks
+):
+    """A story scheduled to appear in a moment: the copy expires at that moment, so the first
+    request after it reads the database, which moves the version on (articles.scheduling)."""
+    soon = timezone.now() + dt.timedelta(seconds=1.5)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_article(title="Embargoed for a moment", published=True, publish_at=soon)
+    assert b"Embargoed for a moment" not in client.get("/").content
+    assert client.get("/")["X-Cache"] == "HIT"
+    assert 0 < shared_cache.pttl(cache.make_key(MIRROR_KEY)) <= 1500
+    time.sleep(max(0.0, (soon - timezone.now()).total_seconds()) + 0.05)
+    response = client.get("/")
+    assert response["X-Cache"] == "MISS"
+    assert b"Embargoed for a moment" in response.content
 
 
 def test_the_copy_only_moves_forward_even_when_writers_race(shared_cache):

@@ -84,8 +84,8 @@ def test_home_runs_the_same_few_queries_whatever_the_page_holds(
 ):
     for n in range(count):
         with_image(story(f"Story {n}", minutes_ago=n, topics=["AI", f"T{n}"]))
-    # content version (cache middleware) + stories with provider, category and lead image
-    # joined + their topics
+    # content version (cache middleware) + stories (the page's and the featured lead's, in
+    # one statement) with provider, category and lead image joined + the topics of both
     with django_assert_num_queries(3):
         assert client.get("/").status_code == 200
 

@@ -26,13 +26,20 @@ from . import (
 from .counting import EstimatedCountPaginator
 from .filters import AutocompleteFilter, DistinctValuesFilter, LargeGroupFilter
 from .inlines import ArticleImageInline, RelatedLinkInline
-from .publication import PublicationAdmin
+from .schedule import ScheduleAdmin, ScheduleFilter
 from .search import search_articles
 
 EXTRA_CSS = "admin-extra/admin.css"
 SEARCH_COUNT_LIMIT = 1000  # a search lists (and counts) at most this many stories
 # Large columns the list never shows.
-LIST_DEFERRED = ("body", "excerpt", "extra", "secured", "source_path", "content_hash")
+LIST_DEFERRED = (
+    "body", "excerpt", "extra", "secured", "front_matter", "front_matter_state", "source_path",
+    "content_hash",
+)  # fmt: skip
+OVERRIDE_HELP = (
+    "What readers see everywhere instead of the source's title and excerpt (shown beside, "
+    "read-only). Leave blank to show the source's; a re-import never changes these."
+)
 SOURCE_HELP = (
     "These fields come from the imported file and belong to the import: a re-import "
     "overwrites them, so they cannot be edited here."
@@ -65,7 +72,7 @@ class ArticleChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(PublicationAdmin):
+class ArticleAdmin(ScheduleAdmin):
     # The editor's controls (publish, view) come right after the title, so that they stay on
     # screen in a narrow list; the sortable columns keep their places (and their ?o= numbers).
     list_display = (
@@ -73,6 +80,9 @@ class ArticleAdmin(PublicationAdmin):
         "title",
         "publication",
         "public_page",
+        "lead",
+        "publish_at",
+        "unpublish_at",
         "published_at",
         "quality",
         "heat",
@@ -81,8 +91,11 @@ class ArticleAdmin(PublicationAdmin):
     )
     list_display_links = ("title",)
     sortable_by = ("published_at", "quality", "heat")
+    actions = ("publish_selected", "unpublish_selected", "schedule_selected")
     list_filter = (
         "published",
+        ScheduleFilter,
+        "featured",
         ("category", LargeGroupFilter),
         ("provider", AutocompleteFilter),
         ("topics", AutocompleteFilter),
@@ -105,8 +118,17 @@ class ArticleAdmin(PublicationAdmin):
                 "fields": (
                     "published",
                     ("first_published_at", "published_changed_at"),
+                    ("publish_at", "unpublish_at"),
+                    "featured",
                     "public_page",
                 ),
+            },
+        ),
+        (
+            "Our headline and summary",
+            {
+                "description": OVERRIDE_HELP,
+                "fields": (("title_override", "title"), ("excerpt_override", "excerpt")),
             },
         ),
         (
@@ -114,8 +136,6 @@ class ArticleAdmin(PublicationAdmin):
             {
                 "description": SOURCE_HELP,
                 "fields": (
-                    "title",
-                    "excerpt",
                     "body",
                     ("published_at", "source_updated_at"),
                     ("provider", "category"),

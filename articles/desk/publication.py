@@ -46,11 +46,24 @@ def nothing_to_change_message(selected: int, verb: str) -> str:
     return f"All {selected} selected stories are already {verb}ed: nothing changed."
 
 
+def back_to_list(request: HttpRequest, changelist: str) -> str:
+    """Where a one-click button sends the editor back: the list's page, filters and search
+    they clicked from (the form's "next"), else the list."""
+    back = request.POST.get("next", "")
+    if back.startswith(changelist) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return changelist
+
+
 class PublicationAdmin(admin.ModelAdmin):
     """A ModelAdmin of articles whose ``publication`` column, form and actions publish and
     unpublish through the publishing service."""
 
     actions = ("publish_selected", "unpublish_selected")
+    # Fields the form changes through the publishing service, not as plain edits.
+    service_fields: tuple[str, ...] = ("published",)
 
     # Who sees what
 
@@ -120,19 +133,13 @@ class PublicationAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._back_to_list(request))
 
     def _back_to_list(self, request: HttpRequest) -> str:
-        changelist = reverse(self._url_name("changelist"))
-        back = request.POST.get("next", "")
-        if back.startswith(changelist) and url_has_allowed_host_and_scheme(
-            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return back
-        return changelist
+        return back_to_list(request, reverse(self._url_name("changelist")))
 
     # The form
 
     def save_model(self, request, obj: Article, form, change: bool) -> None:
         """Publication goes through the service; any other edited field is saved as usual."""
-        changed = [name for name in form.changed_data if name != "published"]
+        changed = [name for name in form.changed_data if name not in self.service_fields]
         if changed:
             obj.save(update_fields=changed)  # moves the content version on (articles.content)
         if "published" in form.changed_data and publishing.set_publication(
@@ -141,13 +148,14 @@ class PublicationAdmin(admin.ModelAdmin):
             self.message_user(request, publication_message(obj.title, obj.published))
 
     def construct_change_message(self, request, form, formsets, add=False):
-        # "Published"/"Unpublished" is recorded by the service, not as a changed field.
-        label = form.fields["published"].label if "published" in form.fields else None
+        # "Published"/"Unpublished" (and the schedule, the lead) is recorded by the service,
+        # not as a changed field.
+        labels = {form.fields[name].label for name in self.service_fields if name in form.fields}
         message = super().construct_change_message(request, form, formsets, add)
         for part in message:
             fields = part.get("changed", {}).get("fields")
-            if fields and label in fields:
-                fields.remove(label)
+            if fields:
+                fields[:] = [field for field in fields if field not in labels]
         return [p for p in message if "changed" not in p or p["changed"].get("fields")]
 
     def log_change(self, request, obj, message):

@@ -40,6 +40,20 @@ class RelatedRecord(NamedTuple):
     extra: dict[str, Any]
 
 
+class EditorialRecord(NamedTuple):
+    """The editors' fields a file gives a new story (its ``newsroom:`` mapping; an export
+    writes them there). An import never applies them to a story that exists."""
+
+    title_override: str = ""
+    excerpt_override: str = ""
+    publish_at: dt.datetime | None = None
+    unpublish_at: dt.datetime | None = None
+    featured: bool = False
+
+
+NO_EDITORIAL = EditorialRecord()
+
+
 class ArticleRecord(NamedTuple):
     """Everything one seed file says about one story (a tuple: cheap to send between processes)."""
 
@@ -66,3 +80,5 @@ class ArticleRecord(NamedTuple):
     related: tuple[RelatedRecord, ...]
     extra: dict[str, Any]
     warnings: tuple[str, ...] = ()  # what was dropped to keep the story, one line each
+    editorial: EditorialRecord = NO_EDITORIAL
+    front_matter: str = ""  # the file's YAML, as it was: what an export writes back

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from articles.models import make_slug, term_slug
 
 from .bulk import encode_json
+from .editorial import state_text
 from .records import ArticleRecord, ProviderRecord
 
 # A topic or category as (slug, name), a provider as (domain, name): the key its model is
@@ -44,6 +45,8 @@ class StoryValues(NamedTuple):
     heat: int | None
     locale: str
     secured: str
+    front_matter: str
+    front_matter_state: str  # its editorial state (editorial.state_text)
     extra: str  # JSON
 
 
@@ -65,6 +68,12 @@ class NewStory(NamedTuple):
     published: bool
     published_changed_at: Any
     first_published_at: Any
+    title_override: str
+    excerpt_override: str
+    publish_at: Any
+    unpublish_at: Any
+    featured: bool
+    featured_at: Any
 
 
 class ImageRow(NamedTuple):
@@ -130,6 +139,9 @@ class StoryRows(NamedTuple):
     related: tuple[tuple[Any, ...], ...]  # RelatedRows, as plain tuples
     related_providers: tuple[KeyedName | None, ...]  # one per related row
     warnings: tuple[str, ...] = ()  # what the file lost to keep the story, one line each
+    # The editors' fields a new story gets (title and excerpt overrides, publish_at,
+    # unpublish_at encoded, featured), in NewStory's order.
+    editorial: tuple[Any, ...] = ("", "", None, None, False)
 
 
 def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any]) -> StoryRows:
@@ -158,6 +170,8 @@ def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any])
             heat=record.heat,
             locale=record.locale,
             secured=record.secured,
+            front_matter=record.front_matter,
+            front_matter_state=state_text(record.published, record.editorial),
             extra=encode_json(record.extra),
         )),
         published_at=when(record.published_at),
@@ -184,6 +198,11 @@ def story_rows(record: ArticleRecord, encode_time: Callable[[dt.datetime], Any])
         ),
         related_providers=tuple(provider(item.provider) for item in record.related),
         warnings=record.warnings,
+        editorial=(
+            record.editorial.title_override, record.editorial.excerpt_override,
+            when(record.editorial.publish_at), when(record.editorial.unpublish_at),
+            record.editorial.featured,
+        ),
     )  # fmt: skip
 
 

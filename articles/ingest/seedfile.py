@@ -19,6 +19,7 @@ import frontmatter
 import yaml
 
 from . import fields as read
+from .editorial import EDITORIAL_KEY, editorial
 from .fields import (
     MAX_DEPTH,
     MAX_NAME_LENGTH,
@@ -32,7 +33,7 @@ from .records import ArticleRecord, ImageRecord, ProviderRecord, RelatedRecord, 
 
 # Bump when the mapping from file to records changes, so that a re-import re-applies
 # every file instead of skipping it as unchanged.
-FORMAT_VERSION = b"newsroom-seed-v2\n"
+FORMAT_VERSION = b"newsroom-seed-v3\n"
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 # Images or related items one file may have: their position is a small integer.
@@ -66,7 +67,7 @@ ARTICLE_KEYS = frozenset(
     {
         "title", "excerpt", "category", "publishedDateTime", "updatedDateTime", "originalUrl",
         "webUrl", "ampWebUrl", "cdnAmpWebUrl", "type", "quality", "heat", "published",
-        "locale", "provider", "topics", "images", "related", "secured",
+        "locale", "provider", "topics", "images", "related", "secured", EDITORIAL_KEY,
     }
 )  # fmt: skip
 PROVIDER_KEYS = frozenset({"name", "domain"})
@@ -103,7 +104,7 @@ def parse_seed(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ArticleReco
     if "*" in fm:  # without an alias there is nothing to expand
         _check_expansion(data, budget=max(4 * len(raw), 65536))
     try:
-        record = _article(data, body)
+        record = _article(data, body)._replace(front_matter=fm)
     except RecursionError:
         raise SeedError(f"front matter is nested more than {MAX_DEPTH} levels deep") from None
     if "\\" in fm and _NUL_ESCAPES.search(fm):  # the text has no NUL: only an escape can
@@ -235,6 +236,7 @@ def _article(data: dict[str, Any], body: str) -> ArticleRecord:
         related=_related_items(data, warnings),
         extra=extra,
         warnings=tuple(warnings),
+        editorial=editorial(data),
     )
 
 

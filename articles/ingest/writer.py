@@ -200,7 +200,11 @@ def _write(plan: Plan, state: RunState) -> None:
 
     def new_story(story: StoryRows) -> NewStory:
         when_published = now if story.published else None
-        return NewStory(now, story.published, when_published, when_published)
+        featured = story.editorial[-1]
+        return NewStory(
+            now, story.published, when_published, when_published, *story.editorial,
+            now if featured else None,
+        )  # fmt: skip
 
     insert_rows(
         Article,

@@ -1,6 +1,12 @@
-"""RSS 2.0 and Atom feeds of the newest published stories: all of them, or one topic's,
-category's or provider's. Built on Django's syndication framework, with generators that send
-excerpts as text and never choke on a control character (:mod:`.syndication`)."""
+"""RSS 2.0, Atom and JSON Feed 1.1 feeds of the newest published stories: all of them, or one
+topic's, category's or provider's. Built on Django's syndication framework, with generators
+that send excerpts as text and never choke on a control character (:mod:`.syndication`).
+
+A list's feeds are one declaration: :func:`feed_routes` gives a feed class (written as RSS)
+its RSS, Atom and JSON Feed addresses, ``<list>/rss/``, ``…/atom/`` and ``…/json/``, named
+``<name>-rss``, ``-atom`` and ``-json``; each format is the class with its format's mixin
+(:data:`FORMATS`).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,13 @@ import datetime as dt
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 
 from articles.models import Category, Provider, Term, Topic
 
 from . import presenters, queries
 from .presenters import StoryItem
-from .syndication import TextAtomFeed, TextRssFeed
+from .syndication import JsonFeed, TextAtomFeed, TextRssFeed
 
 FEED_SIZE = 30
 SITE_NAME = "Newsroom"
@@ -99,17 +105,30 @@ class AtomMixin:
         return self.description(obj)  # type: ignore[attr-defined]
 
 
-class LatestAtomFeed(AtomMixin, LatestFeed):
-    pass
+class JsonMixin:
+    feed_type = JsonFeed
 
 
-class TopicAtomFeed(AtomMixin, TopicFeed):
-    pass
+# Each format a list's feeds come in, and what makes a feed class (RSS) write it.
+FORMATS: dict[str, tuple[type, ...]] = {"rss": (), "atom": (AtomMixin,), "json": (JsonMixin,)}
 
 
-class CategoryAtomFeed(AtomMixin, CategoryFeed):
-    pass
+def feed_variant(feed: type[Feed], kind: str) -> type[Feed]:
+    """The feed class written in format ``kind`` (one of :data:`FORMATS`)."""
+    mixins = FORMATS[kind]
+    return type(f"{feed.__name__}{kind.title()}", (*mixins, feed), {}) if mixins else feed
 
 
-class ProviderAtomFeed(AtomMixin, ProviderFeed):
-    pass
+def feed_routes(route: str, name: str, feed: type[Feed]) -> list[URLPattern]:
+    """The URL patterns of a list's feeds in every format: ``{route}{kind}/`` named
+    ``{name}-{kind}``; ``route`` is the list's address pattern ("" or ending with "/")."""
+    return [
+        path(f"{route}{kind}/", feed_variant(feed, kind)(), name=f"{name}-{kind}")
+        for kind in FORMATS
+    ]
+
+
+LatestAtomFeed = feed_variant(LatestFeed, "atom")
+TopicAtomFeed = feed_variant(TopicFeed, "atom")
+CategoryAtomFeed = feed_variant(CategoryFeed, "atom")
+ProviderAtomFeed = feed_variant(ProviderFeed, "atom")

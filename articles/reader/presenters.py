@@ -118,7 +118,7 @@ def story_page(pk: int, *, preview: bool = False) -> StoryPage | None:
     return StoryPage(
         **_item_fields(row, prefix, topic_links([pk], prefix)[pk]),
         slug=row.slug,
-        standfirst=whole(row.excerpt),
+        standfirst=whole(row.shown_excerpt),
         body=row.body,
         provider_domain=row.provider__domain or "",
         source_url=http_url(row.original_url) or http_url(row.web_url),
@@ -148,13 +148,13 @@ def _item_fields(
     """A StoryItem's fields, from a row with the list columns and the lead image's."""
     return {
         "pk": row.pk,
-        "title": row.title,
-        "excerpt": row.excerpt,
+        "title": row.shown_title,
+        "excerpt": row.shown_excerpt,
         "published_at": row.published_at,
         "updated_at": updated(row.published_at, row.source_updated_at),
         "page_url": _reverse(prefix, "articles:detail", (row.pk, row.slug)),
         "date": _when(row.published_at, zone),
-        "summary": _summary(row.excerpt),
+        "summary": _summary(row.shown_excerpt),
         "provider_link": _link(prefix, Provider.route, row.provider__name, row.provider__domain),
         "category_link": _link(prefix, Category.route, row.category__name, row.category__slug),
         "topic_links": topics,

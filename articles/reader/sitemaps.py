@@ -22,9 +22,14 @@ NEWS_LIMIT = 1000  # Google News reads at most 1,000 stories per sitemap
 
 
 def _with_lastmod(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    # A story changes when its source is re-imported or an editor (re)publishes it.
+    # A story changes when its source is re-imported, an editor (re)publishes it, or its
+    # scheduled time comes.
     return queryset.annotate(
-        changed_at=Greatest("updated_at", Coalesce("published_changed_at", "updated_at"))
+        changed_at=Greatest(
+            "updated_at",
+            Coalesce("published_changed_at", "updated_at"),
+            Coalesce("publish_at", "updated_at"),
+        )
     )
 
 
@@ -87,12 +92,12 @@ class NewsSitemap(Sitemap):
         stories = list(
             Article.objects.published()
             .filter(published_at__gte=since)
-            .only("pk", "slug", "title", "published_at", "locale")
+            .only("pk", "slug", "title", "title_override", "published_at", "locale")
             .order_by("-published_at", "-pk")[:NEWS_LIMIT]
         )
         # What the template writes: the title as XML can carry it, the date to the second.
         for story in stories:
-            story.news_title = xml_text(story.title)
+            story.news_title = xml_text(story.headline)
             story.news_date = story.published_at.replace(microsecond=0)
         return stories
 

@@ -21,6 +21,7 @@ from django.views.generic import TemplateView
 from articles.models import Category, Provider, Term, Topic
 
 from . import presenters, queries
+from .feeds import FORMATS as FEED_FORMATS
 from .pagination import Cursor
 
 PAGE_SIZE = 20
@@ -33,7 +34,7 @@ class ReaderMixin:
     feeds it announces. (Every story it shows comes through :mod:`.queries`.)"""
 
     request: HttpRequest
-    feed_route = "articles:home"  # the feeds' routes are this, then "-rss" and "-atom"
+    feed_route = "articles:home"  # the feeds' routes: this, then "-rss", "-atom", "-json"
     section = ""  # the navigation entry this page belongs to
 
     def feed_args(self) -> list[str]:
@@ -54,7 +55,7 @@ class ReaderMixin:
             "title": self.feed_title(),
             **{
                 kind: presenters.cached_reverse(f"{self.feed_route}-{kind}", *args)
-                for kind in ("rss", "atom")
+                for kind in FEED_FORMATS
             },
         }
         return context
@@ -82,20 +83,34 @@ class StoryListView(ReaderMixin, TemplateView):
         }
         return self.request.path + (f"?{urlencode(kept)}" if kept else "")
 
+    def stories(self, before: Cursor | None, after: Cursor | None) -> tuple[list[Any], Any]:
+        """The stories that lead the list (none here), and the page of the newest."""
+        return [], queries.newest(self.term, self.page_size, before=before, after=after)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         before, after = self.cursor("before"), self.cursor("after")
-        page = queries.newest(self.term, self.page_size, before=before, after=after)
+        first_page = before is None and after is None
+        lead, page = self.stories(before, after)
+        stories = presenters.present([*lead, *page.articles])  # one topics query for both
         return super().get_context_data(
-            articles=presenters.present(page.articles),
+            lead=stories[: len(lead)],
+            articles=stories[len(lead) :],
             older=page.older,
             newer=page.newer,
-            first_page=before is None and after is None,
+            first_page=first_page,
             **kwargs,
         )
 
 
 class HomeView(StoryListView):
+    """The newest stories, led on the first page by the editors' featured ones."""
+
     section = "latest"
+
+    def stories(self, before: Cursor | None, after: Cursor | None) -> tuple[list[Any], Any]:
+        if before is None and after is None:
+            return queries.home_page(self.page_size)  # the lead and the page, in one query
+        return super().stories(before, after)
 
 
 class TopView(ReaderMixin, TemplateView):

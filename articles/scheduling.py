@@ -1,0 +1,28 @@
+"""Scheduled publishing: when the schedule next changes what readers see.
+
+The rule itself is ``Article.objects.published()``: a published story is public from its
+``publish_at`` (if any) until its ``unpublish_at`` (if any). Nothing runs at those moments (no
+cron job, no worker): the page cache asks :func:`next_change` at every content-version bump
+and moves the version on by itself when that moment comes (:mod:`serving.content_version`),
+so no cached page or ETag outlives it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Min
+
+from .models import Article
+
+
+def next_change(now: dt.datetime) -> dt.datetime | None:
+    """The first moment after ``now`` at which a published story appears or expires; None when
+    no such moment is scheduled. Two index lookups (``article_publish_at``,
+    ``article_unpublish_at``)."""
+    stories = Article.objects.filter(published=True)
+    moments = [
+        stories.filter(**{f"{field}__gt": now}).aggregate(first=Min(field))["first"]
+        for field in ("publish_at", "unpublish_at")
+    ]
+    return min((moment for moment in moments if moment is not None), default=None)

@@ -1,0 +1,248 @@
+"""The desk's schedule, lead and headline: the list's columns and filter, the lead's one-click
+toggle and the home page it leads, the form, the bulk action, and the history of each."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.messages import get_messages
+from django.utils import timezone
+
+from articles.models import Article
+from articles.reader.queries import FEATURED_LIMIT
+from tests.admin_helpers import CHANGELIST, desk_user, logged_in
+from tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+HOUR = dt.timedelta(hours=1)
+ZONE = "Europe/Berlin"  # the site's zone in these tests: UTC+1 in winter
+
+
+@pytest.fixture(autouse=True)
+def _site_zone(settings):
+    settings.TIME_ZONE = ZONE
+
+
+@pytest.fixture
+def editor():
+    return logged_in(desk_user("editor", "Editors"))
+
+
+@pytest.fixture
+def reviewer():
+    return logged_in(desk_user("reviewer", "Reviewers"))
+
+
+def history(article: Article) -> list[tuple[str, str]]:
+    entries = LogEntry.objects.filter(object_id=str(article.pk)).order_by("pk")
+    return [(e.user.username, e.get_change_message()) for e in entries]
+
+
+def form_data(**fields: str) -> dict[str, str]:
+    inlines = {
+        f"{prefix}-{counter}": "0"
+        for prefix in ("images", "related_links")
+        for counter in ("TOTAL_FORMS", "INITIAL_FORMS")
+    }
+    return {**inlines, **fields}
+
+
+def change(client, article: Article, **fields: str):
+    return client.post(f"{CHANGELIST}{article.pk}/change/", form_data(**fields))
+
+
+# --- The list --------------------------------------------------------------------------------
+
+
+def test_the_list_shows_scheduled_and_expires_in_the_sites_zone(editor):
+    make_article(
+        title="Timed",
+        publish_at=dt.datetime(2030, 1, 5, 8, 0, tzinfo=dt.UTC),
+        unpublish_at=dt.datetime(2030, 1, 6, 8, 0, tzinfo=dt.UTC),
+    )
+    html = editor.get(CHANGELIST).content.decode()
+    assert 'class="column-publish_at' in html and 'class="column-unpublish_at' in html
+    assert ">scheduled<" in html.replace("</a>", "<") or "Scheduled" in html
+    # 08:00 UTC is 09:00 in Berlin in January.
+    assert "Jan. 5, 2030, 9 a.m." in html and "Jan. 6, 2030, 9 a.m." in html
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("scheduled", {"Later"}),
+        ("expires", {"Expiring"}),
+        ("expired", {"Expired"}),
+        ("any", {"Later", "Expiring", "Expired"}),
+    ],
+)
+def test_the_schedule_filter(editor, value, expected):
+    now = timezone.now()
+    make_article(title="Plain")
+    make_article(title="Later", publish_at=now + HOUR)
+    make_article(title="Expiring", unpublish_at=now + HOUR)
+    make_article(title="Expired", unpublish_at=now - HOUR)
+    response = editor.get(CHANGELIST, {"schedule": value})
+    assert {a.title for a in response.context["cl"].result_list} == expected
+
+
+# --- The lead --------------------------------------------------------------------------------
+
+
+def test_one_click_features_a_story_and_again_clears_it_with_history(editor):
+    article = make_article(title="Harbour reopens", published=True)
+    url = f"{CHANGELIST}{article.pk}/featured/"
+    response = editor.post(url, {"featured": "1", "next": f"{CHANGELIST}?q=harbour"})
+    assert response.status_code == 302 and response["Location"] == f"{CHANGELIST}?q=harbour"
+    article.refresh_from_db()
+    assert article.featured and article.featured_at is not None
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages == ["“Harbour reopens” leads the home page."]
+    editor.post(url, {"featured": "0"})
+    article.refresh_from_db()
+    assert not article.featured and article.featured_at is None
+    assert history(article) == [
+        ("editor", "Featured on the home page"),
+        ("editor", "No longer featured"),
+    ]
+
+
+def test_the_list_has_the_lead_button_for_editors_and_the_state_for_reviewers(editor, reviewer):
+    make_article(title="Led", featured=True)
+    assert 'class="publication-toggle lead-toggle"' in editor.get(CHANGELIST).content.decode()
+    html = reviewer.get(CHANGELIST).content.decode()
+    assert "lead-toggle" not in html and "★ Lead" in html
+
+
+def test_a_reviewer_cannot_feature(reviewer):
+    article = make_article(title="Not yours")
+    assert (
+        reviewer.post(f"{CHANGELIST}{article.pk}/featured/", {"featured": "1"}).status_code == 403
+    )
+    article.refresh_from_db()
+    assert not article.featured
+
+
+def test_featured_public_stories_lead_the_home_page_most_recent_first(client):
+    now = timezone.now()
+    old_lead = make_article(title="First lead", published=True, featured=True,
+                            featured_at=now - HOUR, published_at=now - 5 * HOUR)  # fmt: skip
+    make_article(title="Second lead", published=True, featured=True, featured_at=now,
+                 published_at=now - 6 * HOUR)  # fmt: skip
+    make_article(title="Draft lead", published=False, featured=True, featured_at=now)
+    make_article(title="Embargoed lead", published=True, featured=True, featured_at=now,
+                 publish_at=now + HOUR)  # fmt: skip
+    make_article(title="Latest news", published=True, published_at=now)
+    html = client.get("/").content.decode()
+    lead = html[html.index('class="lead-stories"') : html.index("</section>")]
+    assert lead.index("Second lead") < lead.index("First lead")
+    assert "Latest news" not in lead and "Draft lead" not in html and "Embargoed" not in html
+    assert html.index("</section>") < html.index("Latest news")
+    # Not on older pages.
+    older = client.get("/", {"before": f"{int(old_lead.published_at.timestamp() * 1e6)}_1"})
+    assert "lead-stories" not in older.content.decode()
+
+
+def test_the_lead_is_a_small_set():
+    from articles.reader.queries import featured_stories
+
+    for n in range(FEATURED_LIMIT + 2):
+        make_article(title=f"Lead {n}", published=True, featured=True, featured_at=timezone.now())
+    assert len(featured_stories()) == FEATURED_LIMIT
+
+
+# --- The form --------------------------------------------------------------------------------
+
+
+def test_the_form_schedules_in_the_sites_zone_and_records_who_did(editor):
+    article = make_article(title="Embargo", published=True)
+    response = change(
+        editor, article, published="on", publish_at_0="2030-01-05", publish_at_1="09:00:00",
+        unpublish_at_0="2030-01-06", unpublish_at_1="09:30:00",
+    )  # fmt: skip
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    article.refresh_from_db()
+    assert article.publish_at == dt.datetime(2030, 1, 5, 8, 0, tzinfo=dt.UTC)
+    assert article.unpublish_at == dt.datetime(2030, 1, 6, 8, 30, tzinfo=dt.UTC)
+    assert history(article) == [
+        ("editor", "Scheduled: appears 2030-01-05 09:00 CET, expires 2030-01-06 09:30 CET")
+    ]
+
+
+def test_the_form_refuses_an_expiry_before_the_start(editor):
+    article = make_article(title="Backwards", published=True)
+    response = change(
+        editor, article, published="on", publish_at_0="2030-01-05", publish_at_1="09:00:00",
+        unpublish_at_0="2030-01-05", unpublish_at_1="08:00:00",
+    )  # fmt: skip
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["unpublish_at"] == ["A story must expire after it is scheduled."]
+    article.refresh_from_db()
+    assert article.publish_at is None and history(article) == []
+
+
+def test_the_form_shows_the_sources_text_beside_our_headline_and_saves_blank_as_blank(editor):
+    article = make_article(title="Wire headline", excerpt="Wire excerpt", published=True)
+    html = editor.get(f"{CHANGELIST}{article.pk}/change/").content.decode()
+    assert 'name="title_override"' in html and 'name="excerpt_override"' in html
+    assert "Wire headline" in html and 'name="title"' not in html  # read-only
+    change(editor, article, published="on", title_override="  Our headline ",
+           excerpt_override="   ")  # fmt: skip
+    article.refresh_from_db()
+    assert (article.title_override, article.excerpt_override) == ("Our headline", "")
+    assert article.title == "Wire headline"
+
+
+def test_a_reviewer_cannot_schedule_or_feature_through_the_form(reviewer):
+    article = make_article(title="Looked at", published=True)
+    change(reviewer, article, published="on", publish_at_0="2030-01-05",
+           publish_at_1="09:00:00", featured="on")  # fmt: skip
+    article.refresh_from_db()
+    assert article.publish_at is None and not article.featured
+
+
+# --- The bulk action -------------------------------------------------------------------------
+
+
+def test_the_bulk_action_asks_for_the_times_then_schedules_every_story(editor):
+    stories = [make_article(title=f"Bulk {n}", published=True) for n in range(3)]
+    selected = {"action": "schedule_selected", "_selected_action": [s.pk for s in stories]}
+    form_page = editor.post(CHANGELIST, selected)
+    assert form_page.status_code == 200
+    assert 'type="datetime-local"' in form_page.content.decode()
+    assert Article.objects.filter(publish_at__isnull=False).count() == 0
+
+    done = editor.post(
+        CHANGELIST,
+        {**selected, "post": "yes", "publish_at": "2030-01-05T09:00", "unpublish_at": ""},
+        follow=True,
+    )
+    messages = [str(m) for m in get_messages(done.wsgi_request)]
+    assert messages == ["3 stories scheduled: appears 2030-01-05 09:00 CET, expires none."]
+    moments = set(Article.objects.values_list("publish_at", flat=True))
+    assert moments == {dt.datetime(2030, 1, 5, 8, tzinfo=dt.UTC)}
+    assert history(stories[0]) == [
+        ("editor", "Scheduled: appears 2030-01-05 09:00 CET, expires none")
+    ]
+
+
+def test_the_bulk_action_refuses_an_expiry_before_the_start(editor):
+    article = make_article(title="Bulk backwards", published=True)
+    response = editor.post(
+        CHANGELIST,
+        {"action": "schedule_selected", "_selected_action": [article.pk], "post": "yes",
+         "publish_at": "2030-01-05T09:00", "unpublish_at": "2030-01-05T08:00"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "A story must expire after it appears." in response.content.decode()
+    article.refresh_from_db()
+    assert article.publish_at is None
+
+
+def test_reviewers_have_no_schedule_action(reviewer):
+    response = reviewer.get(CHANGELIST)
+    assert "schedule_selected" not in response.content.decode()
