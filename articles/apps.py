@@ -9,8 +9,12 @@ class ArticlesConfig(AppConfig):
     verbose_name = "News desk"
 
     def ready(self) -> None:
-        from . import triggers
+        from . import search_index, triggers
 
         pre_migrate.connect(triggers.drop_before_migrate, sender=self)
         post_migrate.connect(triggers.install_after_migrate, sender=self)
         checks.register(triggers.check_triggers, checks.Tags.database)
+        # The search index's view and triggers: the same life cycle (articles/search_index.py).
+        pre_migrate.connect(search_index.drop_before_migrate, sender=self)
+        post_migrate.connect(search_index.install_after_migrate, sender=self)
+        checks.register(search_index.check_index, checks.Tags.database)

@@ -1,0 +1,254 @@
+"""Searching stories: a reader's text made safe for the database's engine, ranked matches,
+and the snippets that show them.
+
+Readers and editors search the same index (:mod:`articles.search_index`), each within the
+stories they may see: the reader site passes ``Article.objects.published()`` (narrowed by its
+filters), the admin every story. Whatever the text, the query sent to the engine is built
+here from words and quoted phrases, each quoted again for the engine, so no character of it
+is ever syntax: a search answers with matches or none, never an error.
+
+What a reader may type (as in most search boxes, and PostgreSQL's ``websearch_to_tsquery``):
+words (all must match, in any field, in any form: "burrow" finds "burrowing"), ``"a
+phrase"``, ``-word`` or ``-"a phrase"`` to leave out, ``or`` between two words for either.
+Ranking: a match in the headline counts most, then topics and provider, then the excerpt,
+then the body; among stories that score alike (to one decimal), the newer comes first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Article
+from .search_index import SOURCE, TABLE
+
+MAX_QUERY_LENGTH = 200  # characters; a longer search is refused with a friendly page
+MAX_TERMS = 12  # words and phrases beyond these are ignored
+
+# Characters nobody types into a search box: control and format characters (NUL, bidi
+# overrides and isolates, zero-width), replaced by spaces before anything else.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_ITEM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_SEARCHABLE = re.compile(r"[^\W_]")  # a letter or a digit: something the engines index
+# Where the engines mark a match in a snippet; the text never holds these (the importer
+# removes control characters, and so does :func:`clean`).
+START, STOP = "\x02", "\x03"
+_MARKED = re.compile(f"{START}([^{START}{STOP}]*){STOP}")
+
+
+class QueryError(ValueError):
+    """A search that cannot run; its message is for the reader."""
+
+
+def clean(text: str) -> str:
+    return " ".join(_INVISIBLE.sub(" ", text).split())
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A reader's search: groups that must all match (each one phrase, or phrases joined by
+    ``or``), and phrases that must not."""
+
+    text: str
+    groups: tuple[tuple[str, ...], ...]
+    excluded: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, raw: str) -> SearchQuery:
+        text = clean(raw)
+        if not text:
+            raise QueryError("Type a word or two to search the stories.")
+        if len(text) > MAX_QUERY_LENGTH:
+            raise QueryError(
+                f"That search is {len(text):,} characters long: "
+                f"shorten it to {MAX_QUERY_LENGTH} or fewer."
+            )
+        groups: list[list[str]] = []
+        excluded: list[str] = []
+        either = False
+        for negated, phrase in _items(text):
+            if phrase is None:  # "or"
+                either = bool(groups)
+            elif negated:
+                excluded.append(phrase)
+            elif either:
+                groups[-1].append(phrase)
+                either = False
+            else:
+                groups.append([phrase])
+        if not groups:
+            raise QueryError("Type a word to look for, not only words to leave out.")
+        return cls(text, tuple(tuple(g) for g in groups), tuple(excluded))
+
+    def fts5(self) -> str:
+        """The query in FTS5's syntax: every phrase quoted, so nothing in it is an operator."""
+
+        def phrase(text: str) -> str:
+            return '"' + text.replace('"', '""') + '"'
+
+        def group(phrases: tuple[str, ...]) -> str:
+            return "(" + " OR ".join(phrase(p) for p in phrases) + ")"
+
+        query = " AND ".join(group(g) for g in self.groups)
+        return f"({query})" + "".join(f" NOT {phrase(p)}" for p in self.excluded)
+
+    def fts5_columns(self, tiers: tuple[tuple[str, ...], ...]) -> list[str]:
+        """For each set of columns, an FTS5 query matching the stories that have any of the
+        searched words or phrases in those columns (the ranking's tiers)."""
+        either = " OR ".join('"' + p.replace('"', '""') + '"' for g in self.groups for p in g)
+        return ["{" + " ".join(columns) + "} : (" + either + ")" for columns in tiers]
+
+    def websearch(self) -> str:
+        """The query for PostgreSQL's ``websearch_to_tsquery``, written out again from the
+        parsed phrases (so both databases read a reader's text the same way)."""
+        groups = (" or ".join(f'"{p}"' for p in g) for g in self.groups)
+        return " ".join([*groups, *(f'-"{p}"' for p in self.excluded)])
+
+
+def _items(text: str):
+    """(negated, phrase) for each word or quoted phrase with something searchable in it, and
+    (False, None) for an "or"; at most MAX_TERMS phrases."""
+    count = 0
+    for match in _ITEM.finditer(text):
+        negated, quoted, word = match.groups()
+        if word is not None:
+            if word.lower() == "or":
+                yield False, None
+                continue
+            negated, quoted = ("-", word[1:]) if word.startswith("-") else ("", word)
+        phrase = quoted.replace('"', " ").strip()
+        if _SEARCHABLE.search(phrase):
+            count += 1
+            if count > MAX_TERMS:
+                return
+            yield bool(negated), phrase
+
+
+class Found(NamedTuple):
+    ids: list[int]  # this page's stories, best first
+    total: int  # how many stories match in all
+
+
+def find(
+    query: SearchQuery,
+    stories: QuerySet[Article],
+    *,
+    limit: int,
+    offset: int = 0,
+    newest_first: bool = False,
+) -> Found:
+    """The stories among ``stories`` that match, ranked (or newest first), one page of them,
+    and how many match in all: one query."""
+    inner, inner_params = stories.order_by().values("pk").query.sql_with_params()
+    vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
+    text = query.websearch() if vendor == "postgresql" else query.fts5()
+    if newest_first:
+        order, order_params = _NEWEST, []
+    elif vendor == "postgresql":
+        order, order_params = _POSTGRESQL_RANKED, []
+    else:
+        order, order_params = _SQLITE_RANKED, query.fts5_columns(_SQLITE_TIERS)
+    sql = _FIND[vendor].format(inner=inner, order=order)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [text, *inner_params, *order_params, limit, offset])
+        rows = cursor.fetchall()
+    return Found([row[0] for row in rows], rows[0][1] if rows else 0)
+
+
+def matching(stories: QuerySet[Article], query: SearchQuery) -> QuerySet[Article]:
+    """``stories`` narrowed to those that match (in their own order): the admin's search."""
+    if connection.vendor == "postgresql":
+        sql = f"SELECT article_id FROM {TABLE} WHERE document @@ {_PG_QUERY}"
+        return stories.filter(pk__in=RawSQL(sql, [query.websearch()]))
+    sql = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
+    return stories.filter(pk__in=RawSQL(sql, [query.fts5()]))
+
+
+class Highlight(NamedTuple):
+    headline: SafeString  # the headline, its matches marked
+    snippet: SafeString  # a passage of the excerpt or the body around the matches
+
+
+def highlights(query: SearchQuery, ids: list[int]) -> dict[int, Highlight]:
+    """The headline and a snippet of each story, matches in ``<mark>``: the text escaped,
+    then marked."""
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    if connection.vendor == "postgresql":
+        sql, params = _POSTGRESQL_HIGHLIGHT.format(ids=marks), [query.websearch(), *ids]
+    else:
+        sql, params = _SQLITE_HIGHLIGHT.format(ids=marks), [query.fts5(), *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = {}
+    for pk, headline, excerpt, body in rows:
+        passage = next((t for t in (excerpt, body) if t and START in t), excerpt or body or "")
+        found[pk] = Highlight(marked(headline or ""), marked(passage))
+    return found
+
+
+def marked(text: str) -> SafeString:
+    """The text escaped for HTML, each match the engine marked in ``<mark>``."""
+    html = _MARKED.sub(r"<mark>\1</mark>", str(escape(text)))
+    return mark_safe(html.replace(START, "").replace(STOP, ""))  # noqa: S308 (escaped above)
+
+
+# The SQL. ``{inner}`` is the stories a search may find, as a subquery of their ids.
+_NEWEST = "a.published_at DESC, a.id DESC"
+# SQLite ranks in tiers: a story scores 4 when any searched word is in its headline, 2 in
+# its topics or provider, 1 in its excerpt (summed); the newest first within a tier. (FTS5's
+# bm25() weighs columns too, but a word in most stories has next to no weight at all.)
+_SQLITE_TIERS = (("headline",), ("topics", "provider"), ("excerpt",))
+_IN_COLUMNS = f"(m.id IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s))"
+_SQLITE_RANKED = (
+    f"4 * {_IN_COLUMNS} + 2 * {_IN_COLUMNS} + {_IN_COLUMNS} DESC, a.published_at DESC, a.id DESC"
+)
+# PostgreSQL ranks with ts_rank() over the summary (headline A, topics and provider B,
+# excerpt C; no body), to one decimal; the newest first among equals. Its weights are
+# {D, C, B, A}.
+_POSTGRESQL_RANKED = (
+    "ROUND(ts_rank('{0, 0.2, 0.4, 1}'::float4[], s.summary, q)::numeric, 1) DESC, "
+    "a.published_at DESC, a.id DESC"
+)
+_PG_QUERY = "websearch_to_tsquery('newsroom', %s)"
+_FIND = {
+    "sqlite": f"""
+        SELECT m.id, COUNT(*) OVER ()
+        FROM (SELECT rowid AS id FROM {TABLE} WHERE {TABLE} MATCH %s) m
+        JOIN articles_article a ON a.id = m.id
+        WHERE m.id IN ({{inner}})
+        ORDER BY {{order}} LIMIT %s OFFSET %s
+    """,
+    "postgresql": f"""
+        SELECT s.article_id, COUNT(*) OVER ()
+        FROM {TABLE} s JOIN articles_article a ON a.id = s.article_id, {_PG_QUERY} q
+        WHERE s.document @@ q AND s.article_id IN ({{inner}})
+        ORDER BY {{order}} LIMIT %s OFFSET %s
+    """,
+}
+_SQLITE_HIGHLIGHT = f"""
+SELECT rowid, highlight({TABLE}, 0, '{START}', '{STOP}'),
+    snippet({TABLE}, 1, '{START}', '{STOP}', '…', 40),
+    snippet({TABLE}, 2, '{START}', '{STOP}', '…', 40)
+FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid IN ({{ids}})
+"""
+_HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+_SNIPPET_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxWords=40, MinWords=20, MaxFragments=2, "
+    "FragmentDelimiter=\" … \""
+)
+_POSTGRESQL_HIGHLIGHT = f"""
+SELECT v.id, ts_headline('newsroom', v.headline, q, '{_HEADLINE_OPTIONS}'),
+    ts_headline('newsroom', v.excerpt, q, '{_SNIPPET_OPTIONS}'),
+    ts_headline('newsroom', left(v.body, 20000), q, '{_SNIPPET_OPTIONS}')
+FROM {SOURCE} v, {_PG_QUERY} q WHERE v.id IN ({{ids}})
+"""
