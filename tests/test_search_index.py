@@ -103,3 +103,48 @@ def test_or_not_and_matching():
     assert set(hits("apples or pears")) == {a.pk, b.pk}
     assert hits("pears -apples") == [b.pk]
     assert list(matching(Article.objects.all(), SearchQuery.parse("apple")).values_list("pk", flat=True)) == [a.pk]
+
+
+def test_the_importer_indexes_new_and_changed_stories_in_one_batch(write_seed):
+    from articles.ingest.importer import import_seeds
+
+    from .factories import seed_text
+
+    url = "https://example.com/indexed"
+    path = write_seed("a.txt", seed_text(originalUrl=url, title="Glaciers retreat", topics=["Ice"]))
+    write_seed("b.txt", seed_text(title="Volcano wakes", topics=["Fire"]))
+    import_seeds([path.parent])
+    story = Article.objects.get(url=url)
+    assert hits("glacier") == [story.pk] and hits("ice") == [story.pk]
+    assert len(hits("volcano")) == 1
+    path.write_text(seed_text(originalUrl=url, title="Glaciers advance", topics=["Snow"]))
+    import_seeds([path.parent])
+    assert hits("retreat") == [] and hits("ice") == []
+    assert hits("advance") == [story.pk] and hits("snow") == [story.pk]
+    integrity()
+    # An edit after the import goes through the triggers again (the pause was the batch's).
+    Article.objects.filter(pk=story.pk).update(title="Glaciers vanish")
+    assert hits("vanish") == [story.pk]
+    integrity()
+
+
+def test_a_reimport_of_unchanged_files_touches_no_index(write_seed, django_assert_num_queries):
+    from articles.ingest.importer import import_seeds
+
+    from .factories import seed_text
+
+    path = write_seed("a.txt", seed_text(title="Unchanged"))
+    import_seeds([path.parent])
+    with connection.cursor() as cursor:
+        state = _index_state(cursor)
+        summary = import_seeds([path.parent])
+        assert summary.unchanged == 1
+        assert _index_state(cursor) == state
+
+
+def _index_state(cursor) -> list:
+    if connection.vendor == "sqlite":
+        cursor.execute("SELECT id, block FROM articles_search_data ORDER BY id")
+    else:
+        cursor.execute("SELECT article_id, xmin::text FROM articles_search ORDER BY 1")
+    return cursor.fetchall()
