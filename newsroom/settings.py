@@ -180,7 +180,10 @@ if REDIS_URL:
         BACKEND="serving.cache_backends.RedisCache", LOCATION=REDIS_URL, OPTIONS={}
     )
 # Never looked up in the page cache (not even the content version is read for them).
-PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/", "/favicon.ico"]
+# Pages whose query is free text, cleaned by the page itself: a NUL in it is no error there.
+NUL_ALLOWED_QUERY_PATHS = ["/search/"]
+# Searches are not cached: any text a reader types would be a page of its own (/search/).
+PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/", "/favicon.ico", "/search/"]
 # The query parameters public pages read (list cursors, the sitemaps' page): only these make a
 # cached page's key, so "?x=1", "?x=2"... share one entry. A public page that reads another
 # parameter must add it here (tests/test_cache.py checks the pages that read some).

@@ -23,6 +23,10 @@ urlpatterns = [
     path("providers/<str:domain>/", views.ProviderView.as_view(), name="provider"),
     path("providers/<str:domain>/rss/", feeds.ProviderFeed(), name="provider-rss"),
     path("providers/<str:domain>/atom/", feeds.ProviderAtomFeed(), name="provider-atom"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("search/rss/", feeds.SearchFeed(), name="search-rss"),
+    path("search/atom/", feeds.SearchAtomFeed(), name="search-atom"),
+    path("opensearch.xml", views.OpenSearchView.as_view(), name="opensearch"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
     path(
