@@ -162,13 +162,19 @@ def find(
     return Found([row[0] for row in rows], rows[0][1] if rows else 0)
 
 
-def matching(stories: QuerySet[Article], query: SearchQuery) -> QuerySet[Article]:
-    """``stories`` narrowed to those that match (in their own order): the admin's search."""
+def matching(stories: QuerySet[Article], query: SearchQuery, *also: QuerySet[Article]) -> QuerySet:
+    """``stories`` narrowed to those that match (in their own order): the admin's search.
+    Stories of the querysets ``also`` are kept too, in one subquery with the matches (a
+    union, so that each part reads its own index)."""
     if connection.vendor == "postgresql":
         sql = f"SELECT article_id FROM {TABLE} WHERE document @@ {_PG_QUERY}"
-        return stories.filter(pk__in=RawSQL(sql, [query.websearch()]))
-    sql = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
-    return stories.filter(pk__in=RawSQL(sql, [query.fts5()]))
+        params = [query.websearch()]
+    else:
+        sql, params = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [query.fts5()]
+    for extra in also:
+        extra_sql, extra_params = extra.order_by().values("pk").query.sql_with_params()
+        sql, params = f"{sql} UNION {extra_sql}", [*params, *extra_params]
+    return stories.filter(pk__in=RawSQL(sql, params))
 
 
 class Highlight(NamedTuple):

@@ -7,7 +7,9 @@ created after ``migrate``, which then fills the index).
   batch itself.
 - PostgreSQL: the text search configuration ``newsroom`` (English stemming after
   ``unaccent``), and ``articles_search``: a weighted document per story with a GIN index, and
-  the small vector without the body that ranks the matches.
+  the small vector without the body that ranks the matches. The trigram indexes on title and
+  excerpt (0005) go: the admin's search reads this index instead (the one on the address
+  stays, for addresses).
 """
 
 from django.db import migrations
@@ -46,8 +48,15 @@ POSTGRESQL = [
     )
     """,
     "CREATE INDEX IF NOT EXISTS articles_search_document ON articles_search USING gin (document)",
+    "DROP INDEX IF EXISTS article_title_trgm",
+    "DROP INDEX IF EXISTS article_excerpt_trgm",
 ]
 POSTGRESQL_DROP = [
+    *(
+        f"CREATE INDEX IF NOT EXISTS article_{column}_trgm ON articles_article "
+        f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+        for column in ("title", "excerpt")
+    ),
     "DROP TABLE IF EXISTS articles_search",
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS newsroom",
 ]
