@@ -72,11 +72,13 @@ class SearchQuery:
             )
         groups: list[list[str]] = []
         excluded: list[str] = []
-        either = False
+        either = after_word = False  # "or" joins two words to look for, not one left out
         for negated, phrase in _items(text):
             if phrase is None:  # "or"
-                either = bool(groups)
-            elif negated:
+                either = after_word
+                continue
+            after_word = not negated
+            if negated:
                 excluded.append(phrase)
             elif either:
                 groups[-1].append(phrase)
@@ -248,13 +250,11 @@ SELECT rowid, highlight({TABLE}, 0, '{START}', '{STOP}'),
 FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid IN ({{ids}})
 """
 _HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
-_SNIPPET_OPTIONS = (
-    f"StartSel={START}, StopSel={STOP}, MaxWords=40, MinWords=20, MaxFragments=2, "
-    "FragmentDelimiter=\" … \""
-)
+_EXCERPT_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=40, MinWords=20"
+_BODY_OPTIONS = f'{_EXCERPT_OPTIONS}, MaxFragments=2, FragmentDelimiter=" … "'
 _POSTGRESQL_HIGHLIGHT = f"""
 SELECT v.id, ts_headline('newsroom', v.headline, q, '{_HEADLINE_OPTIONS}'),
-    ts_headline('newsroom', v.excerpt, q, '{_SNIPPET_OPTIONS}'),
-    ts_headline('newsroom', left(v.body, 20000), q, '{_SNIPPET_OPTIONS}')
+    ts_headline('newsroom', v.excerpt, q, '{_EXCERPT_OPTIONS}'),
+    ts_headline('newsroom', left(v.body, 20000), q, '{_BODY_OPTIONS}')
 FROM {SOURCE} v, {_PG_QUERY} q WHERE v.id IN ({{ids}})
 """

@@ -44,9 +44,7 @@ class Dialect:
     def names(self) -> list[str]:
         return list(self.groups)
 
-    def create(
-        self, name: str, headline: str, excerpt: str, columns: tuple[str, ...]
-    ) -> list[str]:
+    def create(self, name: str, headline: str, excerpt: str, columns: tuple[str, ...]) -> list[str]:
         return self.groups[name](headline, excerpt, columns)
 
 
@@ -63,14 +61,20 @@ def _sqlite_out(where: str) -> str:
 
 
 def _sqlite_in(where: str) -> str:
-    return f"INSERT INTO articles_search(rowid, {COLUMNS}) SELECT id, {COLUMNS} FROM {VIEW} WHERE {where};"
+    return (
+        f"INSERT INTO articles_search(rowid, {COLUMNS}) "
+        f"SELECT id, {COLUMNS} FROM {VIEW} WHERE {where};"
+    )
 
 
 def _sqlite_trigger(name: str, when: str, extra: str, body: str) -> Callable[..., list[str]]:
     condition = f"{_SQLITE_ACTIVE} AND ({extra})" if extra else _SQLITE_ACTIVE
 
     def statements(*_: object) -> list[str]:
-        return [f"CREATE TRIGGER IF NOT EXISTS {name} {when} FOR EACH ROW WHEN {condition} BEGIN {body} END"]
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {name} {when} FOR EACH ROW "
+            f"WHEN {condition} BEGIN {body} END"
+        ]
 
     return statements
 
@@ -241,10 +245,12 @@ def _pg_topic_row(columns: tuple[str, ...]) -> str:
 
 
 def _pg_rename(ids: str) -> Callable[[tuple[str, ...]], str]:
-    return lambda columns: f"""
+    return lambda columns: (
+        f"""
         IF NEW.name IS DISTINCT FROM OLD.name THEN
             PERFORM articles_search_refresh(ARRAY({ids}));
         END IF;"""
+    )
 
 
 _PG_TRIGGERS = {

@@ -24,7 +24,9 @@ def integrity() -> None:
     document equals the one computed afresh)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("INSERT INTO articles_search(articles_search, rank) VALUES ('integrity-check', 1)")
+            cursor.execute(
+                "INSERT INTO articles_search(articles_search, rank) VALUES ('integrity-check', 1)"
+            )
         else:
             cursor.execute("SELECT article_id, document FROM articles_search ORDER BY 1")
             before = cursor.fetchall()
@@ -102,7 +104,9 @@ def test_or_not_and_matching():
     b = make_article(title="Pears only")
     assert set(hits("apples or pears")) == {a.pk, b.pk}
     assert hits("pears -apples") == [b.pk]
-    assert list(matching(Article.objects.all(), SearchQuery.parse("apple")).values_list("pk", flat=True)) == [a.pk]
+    assert list(
+        matching(Article.objects.all(), SearchQuery.parse("apple")).values_list("pk", flat=True)
+    ) == [a.pk]
 
 
 def test_the_importer_indexes_new_and_changed_stories_in_one_batch(write_seed):

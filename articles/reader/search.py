@@ -61,16 +61,16 @@ class SearchPage:
 
 
 def read_form(params: QueryDict) -> SearchForm:
-    form = SearchForm(text=clean(params.get("q", ""))[:1000])
+    form = SearchForm(text=clean(params.get("q", "")))
     form.values = {name: clean(params.get(name, ""))[:200] for name in FILTERS}
     if topic := form.values["topic"]:
         form.topic = Topic.objects.filter(slug=term_slug(topic)).first()
-        _missing(form, form.topic, f"No topic called {topic!r}: searched every topic.")
+        _missing(form, form.topic, f"No topic called “{topic}”: searched every topic.")
     if provider := form.values["provider"]:
         form.provider = Provider.objects.filter(
             Q(domain=provider.lower()) | Q(name__iexact=provider)
         ).first()
-        _missing(form, form.provider, f"No provider {provider!r}: searched every provider.")
+        _missing(form, form.provider, f"No provider “{provider}”: searched every provider.")
     form.since = _date(form, "from")
     form.until = _date(form, "to")
     page = params.get("page", "1")
@@ -90,7 +90,7 @@ def _date(form: SearchForm, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        form.problems.append(f"{value!r} is not a date like 2024-05-31: left out.")
+        form.problems.append(f"“{value}” is not a date like 2024-05-31: left out.")
         form.values[name] = ""
         return None
 
@@ -124,7 +124,7 @@ def search_page(form: SearchForm) -> SearchPage:
     offset = (form.page - 1) * PAGE_SIZE
     found = find(query, stories(form), limit=PAGE_SIZE, offset=offset)
     if not found.ids:
-        message = "No more matches." if found.total else "No published story matches."
+        message = "No more matches." if form.page > 1 else "No published story matches."
         return SearchPage(query, [], found.total, message)
     marks = highlights(query, found.ids)
     items = [SearchItem(story, marks.get(story.pk)) for story in story_items(found.ids)]
