@@ -147,20 +147,25 @@ def find(
     newest_first: bool = False,
 ) -> Found:
     """The stories among ``stories`` that match, ranked (or newest first), one page of them,
-    and how many match in all: one query."""
-    inner, inner_params = stories.order_by().values("pk").query.sql_with_params()
+    and how many match in all: one query, which the engine's index drives (the matches are
+    joined to their stories, and ``stories``' conditions checked on each)."""
     vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
     text = query.websearch() if vendor == "postgresql" else query.fts5()
-    if newest_first:
-        order, order_params = _NEWEST, []
-    elif vendor == "postgresql":
-        order, order_params = _POSTGRESQL_RANKED, []
-    else:
-        order, order_params = _SQLITE_RANKED, query.fts5_columns(_SQLITE_TIERS)
-    sql = _FIND[vendor].format(inner=inner, order=order)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [text, *inner_params, *order_params, limit, offset])
-        rows = cursor.fetchall()
+    select: dict[str, str] = {"search_total": "COUNT(*) OVER ()"}
+    select_params: list[str] = []
+    order = ["-published_at", "-pk"]
+    if not newest_first:
+        select["search_rank"] = _RANK[vendor]
+        select_params = [text] if vendor == "postgresql" else query.fts5_columns(_SQLITE_TIERS)
+        order.insert(0, "-search_rank")
+    found = stories.extra(  # noqa: S610 (every value is a parameter)
+        tables=[TABLE],
+        where=_MATCH[vendor],
+        params=[text],
+        select=select,
+        select_params=select_params,
+    ).order_by(*order)
+    rows = list(found.values_list("pk", "search_total")[offset : offset + limit])
     return Found([row[0] for row in rows], rows[0][1] if rows else 0)
 
 
@@ -210,39 +215,30 @@ def marked(text: str) -> SafeString:
     return mark_safe(html.replace(START, "").replace(STOP, ""))  # noqa: S308 (escaped above)
 
 
-# The SQL. ``{inner}`` is the stories a search may find, as a subquery of their ids.
-_NEWEST = "a.published_at DESC, a.id DESC"
+# The SQL of find(): the index's table joined to the stories, and the rank.
+_MATCH = {
+    "sqlite": [f'"{TABLE}"."rowid" = "articles_article"."id"', f'"{TABLE}" MATCH %s'],
+    "postgresql": [
+        f'"{TABLE}"."article_id" = "articles_article"."id"',
+        f'"{TABLE}"."document" @@ websearch_to_tsquery(\'newsroom\', %s)',
+    ],
+}
 # SQLite ranks in tiers: a story scores 4 when any searched word is in its headline, 2 in
 # its topics or provider, 1 in its excerpt (summed); the newest first within a tier. (FTS5's
 # bm25() weighs columns too, but a word in most stories has next to no weight at all.)
 _SQLITE_TIERS = (("headline",), ("topics", "provider"), ("excerpt",))
-_IN_COLUMNS = f"(m.id IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s))"
-_SQLITE_RANKED = (
-    f"4 * {_IN_COLUMNS} + 2 * {_IN_COLUMNS} + {_IN_COLUMNS} DESC, a.published_at DESC, a.id DESC"
-)
+_IN_COLUMNS = f'("articles_article"."id" IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s))'
 # PostgreSQL ranks with ts_rank() over the summary (headline A, topics and provider B,
 # excerpt C; no body), to one decimal; the newest first among equals. Its weights are
 # {D, C, B, A}.
-_POSTGRESQL_RANKED = (
-    "ROUND(ts_rank('{0, 0.2, 0.4, 1}'::float4[], s.summary, q)::numeric, 1) DESC, "
-    "a.published_at DESC, a.id DESC"
-)
-_PG_QUERY = "websearch_to_tsquery('newsroom', %s)"
-_FIND = {
-    "sqlite": f"""
-        SELECT m.id, COUNT(*) OVER ()
-        FROM (SELECT rowid AS id FROM {TABLE} WHERE {TABLE} MATCH %s) m
-        JOIN articles_article a ON a.id = m.id
-        WHERE m.id IN ({{inner}})
-        ORDER BY {{order}} LIMIT %s OFFSET %s
-    """,
-    "postgresql": f"""
-        SELECT s.article_id, COUNT(*) OVER ()
-        FROM {TABLE} s JOIN articles_article a ON a.id = s.article_id, {_PG_QUERY} q
-        WHERE s.document @@ q AND s.article_id IN ({{inner}})
-        ORDER BY {{order}} LIMIT %s OFFSET %s
-    """,
+_RANK = {
+    "sqlite": f"4 * {_IN_COLUMNS} + 2 * {_IN_COLUMNS} + {_IN_COLUMNS}",
+    "postgresql": (
+        f'ROUND(ts_rank(\'{{0, 0.2, 0.4, 1}}\'::float4[], "{TABLE}"."summary", '
+        "websearch_to_tsquery('newsroom', %s))::numeric, 1)"
+    ),
 }
+_PG_QUERY = "websearch_to_tsquery('newsroom', %s)"
 _SQLITE_HIGHLIGHT = f"""
 SELECT rowid, highlight({TABLE}, 0, '{START}', '{STOP}'),
     snippet({TABLE}, 1, '{START}', '{STOP}', '…', 40),
