@@ -10,8 +10,9 @@ is ever syntax: a search answers with matches or none, never an error.
 What a reader may type (as in most search boxes, and PostgreSQL's ``websearch_to_tsquery``):
 words (all must match, in any field, in any form: "burrow" finds "burrowing"), ``"a
 phrase"``, ``-word`` or ``-"a phrase"`` to leave out, ``or`` between two words for either.
-Ranking: a match in the headline counts most, then topics and provider, then the excerpt,
-then the body; among stories that score alike (to one decimal), the newer comes first.
+Ranking: a match in the headline counts most, then one in the excerpt, topics or provider
+name, then one in the body only (PostgreSQL also weighs topics and provider above the
+excerpt, and ranks to one decimal); among stories that rank alike, the newer comes first.
 """
 
 from __future__ import annotations
@@ -101,11 +102,21 @@ class SearchQuery:
         query = " AND ".join(group(g) for g in self.groups)
         return f"({query})" + "".join(f" NOT {phrase(p)}" for p in self.excluded)
 
-    def fts5_columns(self, tiers: tuple[tuple[str, ...], ...]) -> list[str]:
-        """For each set of columns, an FTS5 query matching the stories that have any of the
-        searched words or phrases in those columns (the ranking's tiers)."""
+    def fts5_tiers(self) -> list[str]:
+        """The query split into the ranking's tiers, as FTS5 queries that together match
+        what it matches, each story once: any searched word or phrase in the headline; else
+        in the excerpt, topics or provider name; else (in the body only)."""
+        whole = self.fts5()
         either = " OR ".join('"' + p.replace('"', '""') + '"' for g in self.groups for p in g)
-        return ["{" + " ".join(columns) + "} : (" + either + ")" for columns in tiers]
+
+        def within(columns: str) -> str:
+            return "{" + columns + "} : (" + either + ")"
+
+        return [
+            f"{within('headline')} AND ({whole})",
+            f"(({whole}) AND ({within('excerpt topics provider')})) NOT ({within('headline')})",
+            f"({whole}) NOT ({within('headline excerpt topics provider')})",
+        ]
 
     def websearch(self) -> str:
         """The query for PostgreSQL's ``websearch_to_tsquery``, written out again from the
@@ -135,7 +146,8 @@ def _items(text: str):
 
 class Found(NamedTuple):
     ids: list[int]  # this page's stories, best first
-    total: int  # how many stories match in all
+    total: int  # how many stories match in all, counted up to the count limit
+    more: bool = False  # whether more than that match
 
 
 def find(
@@ -145,28 +157,57 @@ def find(
     limit: int,
     offset: int = 0,
     newest_first: bool = False,
+    count_limit: int | None = None,
 ) -> Found:
-    """The stories among ``stories`` that match, ranked (or newest first), one page of them,
-    and how many match in all: one query, which the engine's index drives (the matches are
-    joined to their stories, and ``stories``' conditions checked on each)."""
+    """The stories among ``stories`` that match, ranked (or newest first), one page of them;
+    and, with ``count_limit``, how many match, counted so far. The engine's index drives each
+    query: the matches are joined to their stories, and ``stories``' conditions checked on
+    each."""
     vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
     text = query.websearch() if vendor == "postgresql" else query.fts5()
-    select: dict[str, str] = {"search_total": "COUNT(*) OVER ()"}
-    select_params: list[str] = []
-    order = ["-published_at", "-pk"]
-    if not newest_first:
-        select["search_rank"] = _RANK[vendor]
-        select_params = [text] if vendor == "postgresql" else query.fts5_columns(_SQLITE_TIERS)
-        order.insert(0, "-search_rank")
-    found = stories.extra(  # noqa: S610 (every value is a parameter)
-        tables=[TABLE],
-        where=_MATCH[vendor],
-        params=[text],
-        select=select,
-        select_params=select_params,
-    ).order_by(*order)
-    rows = list(found.values_list("pk", "search_total")[offset : offset + limit])
-    return Found([row[0] for row in rows], rows[0][1] if rows else 0)
+    newest = ("-published_at", "-pk")
+    if newest_first:
+        ids = _page(_matches(vendor, text, stories).order_by(*newest), offset, limit)
+    elif vendor == "postgresql":
+        ranked = _matches(vendor, text, stories).extra(
+            select={"search_rank": _POSTGRESQL_RANK}, select_params=[text]
+        )
+        ids = _page(ranked.order_by("-search_rank", *newest), offset, limit)
+    else:
+        ids = _tiered(query, stories, offset, limit)
+    if count_limit is None:
+        return Found(ids, offset + len(ids))
+    counted = _matches(vendor, text, stories).values("pk")[: count_limit + 1].count()
+    return Found(ids, min(counted, count_limit), counted > count_limit)
+
+
+def _matches(vendor: str, text: str, stories: QuerySet[Article]) -> QuerySet[Article]:
+    """``stories`` joined to the index's matches of the engine's query ``text``."""
+    return stories.order_by().extra(tables=[TABLE], where=_MATCH[vendor], params=[text])  # noqa: S610
+
+
+def _page(stories: QuerySet[Article], offset: int, limit: int) -> list[int]:
+    return list(stories.values_list("pk", flat=True)[offset : offset + limit])
+
+
+def _tiered(query: SearchQuery, stories: QuerySet[Article], offset: int, limit: int) -> list[int]:
+    """SQLite's ranking: the tiers one after the other (:meth:`SearchQuery.fts5_tiers`), each
+    newest first; a tier is read only as far as the page needs, and one before the page only
+    counted (so far as the page's offset)."""
+    ids: list[int] = []
+    for tier in query.fts5_tiers():
+        if len(ids) >= limit:
+            break
+        matches = _matches("sqlite", tier, stories)
+        start, offset = offset, 0
+        if start:
+            in_tier = matches.values("pk")[:start].count()
+            if in_tier < start:
+                offset = start - in_tier  # the page starts in a later tier
+                continue
+        newest = matches.order_by("-published_at", "-pk")
+        ids += _page(newest, start, limit - len(ids))
+    return ids
 
 
 def matching(stories: QuerySet[Article], query: SearchQuery, *also: QuerySet[Article]) -> QuerySet:
@@ -223,21 +264,13 @@ _MATCH = {
         f'"{TABLE}"."document" @@ websearch_to_tsquery(\'newsroom\', %s)',
     ],
 }
-# SQLite ranks in tiers: a story scores 4 when any searched word is in its headline, 2 in
-# its topics or provider, 1 in its excerpt (summed); the newest first within a tier. (FTS5's
-# bm25() weighs columns too, but a word in most stories has next to no weight at all.)
-_SQLITE_TIERS = (("headline",), ("topics", "provider"), ("excerpt",))
-_IN_COLUMNS = f'("articles_article"."id" IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s))'
 # PostgreSQL ranks with ts_rank() over the summary (headline A, topics and provider B,
 # excerpt C; no body), to one decimal; the newest first among equals. Its weights are
 # {D, C, B, A}.
-_RANK = {
-    "sqlite": f"4 * {_IN_COLUMNS} + 2 * {_IN_COLUMNS} + {_IN_COLUMNS}",
-    "postgresql": (
-        f'ROUND(ts_rank(\'{{0, 0.2, 0.4, 1}}\'::float4[], "{TABLE}"."summary", '
-        "websearch_to_tsquery('newsroom', %s))::numeric, 1)"
-    ),
-}
+_POSTGRESQL_RANK = (
+    f'ROUND(ts_rank(\'{{0, 0.2, 0.4, 1}}\'::float4[], "{TABLE}"."summary", '
+    "websearch_to_tsquery('newsroom', %s))::numeric, 1)"
+)
 _PG_QUERY = "websearch_to_tsquery('newsroom', %s)"
 _SQLITE_HIGHLIGHT = f"""
 SELECT rowid, highlight({TABLE}, 0, '{START}', '{STOP}'),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from articles import search_index
+from articles import search_index, search_sql
 from articles.models import Article, Provider, Topic
 from articles.search import SearchQuery, find, matching
 
@@ -94,7 +94,11 @@ def test_headline_outranks_excerpt_and_newer_wins_among_equals():
     new = make_article(title="Plain", body="otters", published_at=now - dt.timedelta(days=1))
     assert hits("otters") == [in_title.pk, in_excerpt.pk, new.pk, old.pk]
     found = find(SearchQuery.parse("otters"), Article.objects.all(), limit=2, offset=1)
-    assert found == ([in_excerpt.pk, new.pk], 4)
+    assert found.ids == [in_excerpt.pk, new.pk]
+    counted = find(SearchQuery.parse("otters"), Article.objects.all(), limit=2, count_limit=3)
+    assert counted == ([in_title.pk, in_excerpt.pk], 3, True)
+    counted = find(SearchQuery.parse("otters"), Article.objects.all(), limit=2, count_limit=4)
+    assert counted == ([in_title.pk, in_excerpt.pk], 4, False)
     newest = find(SearchQuery.parse("otters"), Article.objects.all(), limit=9, newest_first=True)
     assert newest.ids == [in_excerpt.pk, new.pk, old.pk, in_title.pk]
 
@@ -152,3 +156,81 @@ def _index_state(cursor) -> list:
     else:
         cursor.execute("SELECT article_id, xmin::text FROM articles_search ORDER BY 1")
     return cursor.fetchall()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_takes_the_view_and_triggers_away_and_rebuilds_the_index():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    from .test_topic_copies import _plan
+
+    story = make_article(title="Lighthouse keeper", topics=["Coast"])
+    search_index.drop_before_migrate(using="default", plan=_plan("articles"))
+    assert search_index.missing(connection) == search_sql.DIALECTS[connection.vendor].names()
+    with pytest.raises(SystemCheckError, match="articles.W002"):
+        call_command("check", databases=["default"], fail_level="WARNING", stdout=StringIO())
+    Article.objects.filter(pk=story.pk).update(title="Lightship keeper")  # while away
+
+    call_command("migrate", verbosity=0)
+    assert search_index.missing(connection) == []
+    assert hits("lightship") == [story.pk] and hits("lighthouse") == []
+    integrity()
+    search_index.drop_before_migrate(using="default", plan=_plan("serving"))
+    assert search_index.missing(connection) == []  # other apps' migrations leave them be
+
+
+def test_going_back_past_0007_drops_the_index_and_forward_builds_it(tmp_path):
+    import sqlite3
+    import subprocess
+
+    from .databases import MANAGE, ROOT, migrate, project_env
+
+    path = tmp_path / "fresh.sqlite3"
+    url = f"sqlite:///{path}"
+
+    def present() -> set[str]:
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'articles_search%'")
+            return {name for (name,) in rows}
+
+    def manage(*args: str) -> None:
+        done = subprocess.run(
+            [*MANAGE, *args], env=project_env(url), cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+
+    migrate(url)
+    assert {"articles_search", "articles_search_source", "articles_search_pause"} <= present()
+    manage("migrate", "articles", "0006", "--verbosity", "0")
+    assert present() == set()
+    manage("migrate", "--verbosity", "0")
+    assert {"articles_search", "articles_search_story_insert"} <= present()
+
+
+def test_every_page_is_a_slice_of_the_whole_ranking():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for n in range(12):
+        field = ("title", "excerpt", "body")[n % 3]
+        make_article(
+            **{field: f"kelp forest {n}"},
+            published=n % 4 != 0,
+            published_at=now - dt.timedelta(hours=n),
+        )
+    query = SearchQuery.parse("kelp")
+    for stories in (Article.objects.all(), Article.objects.published()):
+        whole = find(query, stories, limit=100).ids
+        assert len(whole) == stories.count()
+        tiers = [Article.objects.get(pk=pk) for pk in whole]
+        fields = [0 if "kelp" in a.title else 1 if "kelp" in a.excerpt else 2 for a in tiers]
+        assert fields == sorted(fields)  # headline, then excerpt, then body
+        for offset in range(len(whole) + 2):
+            for limit in (1, 2, 5):
+                page = find(query, stories, limit=limit, offset=offset).ids
+                assert page == whole[offset : offset + limit], (offset, limit)

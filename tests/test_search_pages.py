@@ -98,7 +98,9 @@ def test_filters_by_topic_provider_and_dates(client):
     assert "“31/12/2020” is not a date like 2024-05-31: left out." in html.decode()
 
 
-def test_pages_of_twenty(client):
+def test_pages_of_twenty(client, monkeypatch):
+    from articles.reader import search
+
     now = timezone.now()
     for n in range(25):
         make_article(title=f"Comet {n}", published=True, published_at=now - dt.timedelta(hours=n))
@@ -109,6 +111,11 @@ def test_pages_of_twenty(client):
     assert results(second) == [f"Comet {n}" for n in range(20, 25)]
     assert '<a rel="prev" href="?q=comet">' in second.content.decode()
     assert "page 2 of 2" in second.content.decode()
+    monkeypatch.setattr(search, "MAX_PAGE", 1)
+    capped = client.get("/search/", {"q": "comet"}).content.decode()
+    assert "More than 20 stories match (add a word to narrow it)" in capped
+    assert 'rel="next"' not in capped
+    monkeypatch.undo()
     beyond = client.get("/search/", {"q": "comet", "page": "7"})
     assert beyond.status_code == 200 and "No more matches." in beyond.content.decode()
     for page in ("x", "-1", "0", "١"):
@@ -119,8 +126,8 @@ def test_a_page_of_results_costs_a_fixed_number_of_queries(client, django_assert
     for n in range(30):
         make_article(title=f"Lantern {n}", topics=["Light", "Festival"], published=True)
     client.get("/search/", {"q": "lantern"})
-    # the matches, their highlights, the rows, their topics
-    with django_assert_num_queries(4):
+    # the matches, their count, their highlights, the rows, their topics
+    with django_assert_num_queries(5):
         assert len(results(client.get("/search/", {"q": "lantern"}))) == 20
 
 

@@ -56,8 +56,9 @@ class SearchItem:
 class SearchPage:
     query: SearchQuery | None
     items: list[SearchItem]
-    total: int
+    total: int  # counted up to MAX_PAGE pages
     message: str = ""  # why there is nothing to show, when there is not
+    more: bool = False  # more match than MAX_PAGE pages show
 
 
 def read_form(params: QueryDict) -> SearchForm:
@@ -122,13 +123,15 @@ def search_page(form: SearchForm) -> SearchPage:
     except QueryError as error:
         return SearchPage(None, [], 0, str(error))
     offset = (form.page - 1) * PAGE_SIZE
-    found = find(query, stories(form), limit=PAGE_SIZE, offset=offset)
+    found = find(
+        query, stories(form), limit=PAGE_SIZE, offset=offset, count_limit=MAX_PAGE * PAGE_SIZE
+    )
     if not found.ids:
         message = "No more matches." if form.page > 1 else "No published story matches."
         return SearchPage(query, [], found.total, message)
     marks = highlights(query, found.ids)
     items = [SearchItem(story, marks.get(story.pk)) for story in story_items(found.ids)]
-    return SearchPage(query, items, found.total)
+    return SearchPage(query, items, found.total, more=found.more)
 
 
 def newest_matches(text: str, limit: int) -> list[presenters.StoryItem]:
