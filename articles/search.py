@@ -17,11 +17,13 @@ excerpt, and ranks to one decimal); among stories that rank alike, the newer com
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
@@ -163,6 +165,18 @@ def find(
     and, with ``count_limit``, how many match, counted so far. The engine's index drives each
     query: the matches are joined to their stories, and ``stories``' conditions checked on
     each."""
+    with _serial():
+        return _find(query, stories, limit, offset, newest_first, count_limit)
+
+
+def _find(
+    query: SearchQuery,
+    stories: QuerySet[Article],
+    limit: int,
+    offset: int,
+    newest_first: bool,
+    count_limit: int | None,
+) -> Found:
     vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
     text = query.websearch() if vendor == "postgresql" else query.fts5()
     newest = ("-published_at", "-pk")
@@ -179,6 +193,19 @@ def find(
         return Found(ids, offset + len(ids))
     counted = _matches(vendor, text, stories).values("pk")[: count_limit + 1].count()
     return Found(ids, min(counted, count_limit), counted > count_limit)
+
+
+@contextlib.contextmanager
+def _serial() -> Iterator[None]:
+    """On PostgreSQL, the search's queries run without parallel workers: starting them costs
+    more than a search's few thousand rows (measured: 65 ms a query with them, 46 without,
+    docs/PERFORMANCE.md), and their plans sort the wide rows of the index."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
 
 
 def _matches(vendor: str, text: str, stories: QuerySet[Article]) -> QuerySet[Article]:

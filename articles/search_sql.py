@@ -287,7 +287,8 @@ POSTGRESQL = Dialect(
         f"DROP VIEW IF EXISTS {VIEW}",
     ],
     rebuild=[
-        "TRUNCATE articles_search",
+        # DELETE, not TRUNCATE: searches go on reading the old documents until the commit.
+        "DELETE FROM articles_search",
         "SELECT articles_search_refresh(ARRAY(SELECT id FROM articles_article))",
     ],
     pause="SELECT set_config('newsroom.search_paused', 'on', true)",
