@@ -127,12 +127,10 @@ def install_after_migrate(using: str, **kwargs: Any) -> None:
 def paused() -> Iterator[None]:
     """Within the current transaction, the triggers index nothing: the caller indexes what
     it wrote itself (:func:`forget` before changing stories, :func:`index` after). Other
-    connections' writes are indexed as ever: the pause is visible to this transaction only."""
-    if not has_tables(default_connection):
-        yield
-        return
+    connections' writes are indexed as ever: the pause is visible to this transaction only.
+    Two statements (the importer's batch is already a transaction: no savepoint)."""
     dialect = _sql(default_connection)
-    with transaction.atomic(), default_connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), default_connection.cursor() as cursor:
         cursor.execute(dialect.pause)
         yield
         cursor.execute(dialect.resume)
