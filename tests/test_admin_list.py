@@ -210,6 +210,19 @@ def test_search_covers_title_excerpt_provider_and_address(editor, term, expected
     assert titles(editor.get(CHANGELIST, {"q": term})) == expected
 
 
+def test_search_reads_the_index_in_any_word_form_published_or_not(editor):
+    story("Moles", body="Burrowing under the lawn.", published=False)
+    story("Voles", body="Naïve gardeners.", published=True, topics=["Wildlife"])
+    story("Rats", published=True)
+
+    assert titles(editor.get(CHANGELIST, {"q": "burrow"})) == ["Moles"]  # unpublished too
+    assert titles(editor.get(CHANGELIST, {"q": "naive"})) == ["Voles"]
+    assert titles(editor.get(CHANGELIST, {"q": "wildlife"})) == ["Voles"]
+    assert titles(editor.get(CHANGELIST, {"q": "lawn -burrowing"})) == []
+    for text in ('"', "NEAR(", "x" * 5000, "a\u202eb"):
+        assert editor.get(CHANGELIST, {"q": text}).status_code == 200
+
+
 def test_sorting_by_quality_heat_and_date(editor):
     story("Low", quality=10, heat=90, published_at=datetime(2023, 1, 1, tzinfo=UTC))
     story("High", quality=90, heat=10, published_at=datetime(2022, 1, 1, tzinfo=UTC))
