@@ -10,9 +10,9 @@ is ever syntax: a search answers with matches or none, never an error.
 What a reader may type (as in most search boxes, and PostgreSQL's ``websearch_to_tsquery``):
 words (all must match, in any field, in any form: "burrow" finds "burrowing"), ``"a
 phrase"``, ``-word`` or ``-"a phrase"`` to leave out, ``or`` between two words for either.
-Ranking: a match in the headline counts most, then one in the excerpt, topics or provider
-name, then one in the body only (PostgreSQL also weighs topics and provider above the
-excerpt, and ranks to one decimal); among stories that rank alike, the newer comes first.
+Ranking, the same on both databases: a match in the headline counts most, then one in the
+excerpt, topics or provider name, then one in the body only; among stories that rank alike,
+the newer comes first. Each tier is read newest first, only as far as the page needs.
 """
 
 from __future__ import annotations
@@ -126,6 +126,18 @@ class SearchQuery:
         groups = (" or ".join(f'"{p}"' for p in g) for g in self.groups)
         return " ".join([*groups, *(f'-"{p}"' for p in self.excluded)])
 
+    def websearch_tiers(self) -> list[tuple[list[str], list[str]]]:
+        """PostgreSQL's tiers, as :meth:`fts5_tiers`: (conditions on the index's row, their
+        parameters). Each tests the whole document (which its GIN index answers), and the
+        small vectors of the headline and the summary for the tier."""
+        whole, either = self.websearch(), " or ".join(f'"{p}"' for g in self.groups for p in g)
+        head, summary, document = (_PG_IN.format(column=c) for c in _PG_VECTORS)
+        return [
+            ([document, head], [whole, either]),
+            ([document, summary, f"NOT {head}"], [whole, either, either]),
+            ([document, f"NOT {head}", f"NOT {summary}"], [whole, either, either]),
+        ]
+
 
 def _items(text: str):
     """(negated, phrase) for each word or quoted phrase with something searchable in it, and
@@ -178,20 +190,19 @@ def _find(
     count_limit: int | None,
 ) -> Found:
     vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
-    text = query.websearch() if vendor == "postgresql" else query.fts5()
-    newest = ("-published_at", "-pk")
-    if newest_first:
-        ids = _page(_matches(vendor, text, stories).order_by(*newest), offset, limit)
-    elif vendor == "postgresql":
-        ranked = _matches(vendor, text, stories).extra(
-            select={"search_rank": _POSTGRESQL_RANK}, select_params=[text]
-        )
-        ids = _page(ranked.order_by("-search_rank", *newest), offset, limit)
+    if vendor == "postgresql":
+        whole = ([_PG_IN.format(column="document")], [query.websearch()])
+        tiers = query.websearch_tiers()
     else:
-        ids = _tiered(query, stories, offset, limit)
+        whole = ([_SQLITE_IN], [query.fts5()])
+        tiers = [([_SQLITE_IN], [tier]) for tier in query.fts5_tiers()]
+    if newest_first:
+        ids = _page(_newest(vendor, _matches(vendor, stories, *whole)), offset, limit)
+    else:
+        ids = _tiered(vendor, tiers, stories, offset, limit)
     if count_limit is None:
         return Found(ids, offset + len(ids))
-    counted = _matches(vendor, text, stories).values("pk")[: count_limit + 1].count()
+    counted = _matches(vendor, stories, *whole).values("pk")[: count_limit + 1].count()
     return Found(ids, min(counted, count_limit), counted > count_limit)
 
 
@@ -208,32 +219,47 @@ def _serial() -> Iterator[None]:
         yield
 
 
-def _matches(vendor: str, text: str, stories: QuerySet[Article]) -> QuerySet[Article]:
-    """``stories`` joined to the index's matches of the engine's query ``text``."""
-    return stories.order_by().extra(tables=[TABLE], where=_MATCH[vendor], params=[text])  # noqa: S610
+def _matches(
+    vendor: str, stories: QuerySet[Article], where: list[str], params: list[str]
+) -> QuerySet[Article]:
+    """``stories`` joined to the rows of the index that meet the conditions ``where``."""
+    return stories.order_by().extra(tables=[TABLE], where=[_JOIN[vendor], *where], params=params)  # noqa: S610
+
+
+def _newest(vendor: str, matches: QuerySet[Article]) -> QuerySet[Article]:
+    """Newest first: on PostgreSQL by the index's copy of the date, whose B-tree index then
+    reads the matches in that order and stops after the page."""
+    if vendor == "postgresql":
+        return matches.order_by(RawSQL(_PG_DATE, []).desc(), RawSQL(_PG_ID, []).desc())
+    return matches.order_by("-published_at", "-pk")
 
 
 def _page(stories: QuerySet[Article], offset: int, limit: int) -> list[int]:
     return list(stories.values_list("pk", flat=True)[offset : offset + limit])
 
 
-def _tiered(query: SearchQuery, stories: QuerySet[Article], offset: int, limit: int) -> list[int]:
-    """SQLite's ranking: the tiers one after the other (:meth:`SearchQuery.fts5_tiers`), each
-    newest first; a tier is read only as far as the page needs, and one before the page only
-    counted (so far as the page's offset)."""
+def _tiered(
+    vendor: str,
+    tiers: list[tuple[list[str], list[str]]],
+    stories: QuerySet[Article],
+    offset: int,
+    limit: int,
+) -> list[int]:
+    """The ranking: the tiers one after the other (:meth:`SearchQuery.fts5_tiers`,
+    :meth:`SearchQuery.websearch_tiers`), each newest first; a tier is read only as far as
+    the page needs, and one before the page only counted (so far as the page's offset)."""
     ids: list[int] = []
-    for tier in query.fts5_tiers():
+    for where, params in tiers:
         if len(ids) >= limit:
             break
-        matches = _matches("sqlite", tier, stories)
+        matches = _matches(vendor, stories, where, params)
         start, offset = offset, 0
         if start:
             in_tier = matches.values("pk")[:start].count()
             if in_tier < start:
                 offset = start - in_tier  # the page starts in a later tier
                 continue
-        newest = matches.order_by("-published_at", "-pk")
-        ids += _page(newest, start, limit - len(ids))
+        ids += _page(_newest(vendor, matches), start, limit - len(ids))
     return ids
 
 
@@ -283,21 +309,15 @@ def marked(text: str) -> SafeString:
     return mark_safe(html.replace(START, "").replace(STOP, ""))  # noqa: S308 (escaped above)
 
 
-# The SQL of find(): the index's table joined to the stories, and the rank.
-_MATCH = {
-    "sqlite": [f'"{TABLE}"."rowid" = "articles_article"."id"', f'"{TABLE}" MATCH %s'],
-    "postgresql": [
-        f'"{TABLE}"."article_id" = "articles_article"."id"',
-        f'"{TABLE}"."document" @@ websearch_to_tsquery(\'newsroom\', %s)',
-    ],
+# The SQL of find(): the index's table joined to the stories, its conditions.
+_JOIN = {
+    "sqlite": f'"{TABLE}"."rowid" = "articles_article"."id"',
+    "postgresql": f'"{TABLE}"."article_id" = "articles_article"."id"',
 }
-# PostgreSQL ranks with ts_rank() over the summary (headline A, topics and provider B,
-# excerpt C; no body), to one decimal; the newest first among equals. Its weights are
-# {D, C, B, A}.
-_POSTGRESQL_RANK = (
-    f'ROUND(ts_rank(\'{{0, 0.2, 0.4, 1}}\'::float4[], "{TABLE}"."summary", '
-    "websearch_to_tsquery('newsroom', %s))::numeric, 1)"
-)
+_SQLITE_IN = f'"{TABLE}" MATCH %s'
+_PG_IN = f'"{TABLE}"."{{column}}" @@ websearch_to_tsquery(\'newsroom\', %s)'
+_PG_VECTORS = ("headline", "summary", "document")
+_PG_DATE, _PG_ID = f'"{TABLE}"."published_at"', f'"{TABLE}"."article_id"'
 _PG_QUERY = "websearch_to_tsquery('newsroom', %s)"
 _SQLITE_HIGHLIGHT = f"""
 SELECT rowid, highlight({TABLE}, 0, '{START}', '{STOP}'),

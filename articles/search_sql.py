@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 VIEW = "articles_search_source"
+# The story's date, copied into PostgreSQL's index (its matches are read newest first there).
+DATE = "published_at"
 COLUMNS = "headline, excerpt, body, topics, provider"
 
 _VIEW = """
@@ -181,18 +183,20 @@ _PG_PAUSED = "coalesce(current_setting('newsroom.search_paused', true), '') = 'o
 _PG_REFRESH = f"""
 CREATE OR REPLACE FUNCTION articles_search_refresh(ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
-    INSERT INTO articles_search (article_id, document, summary)
-    SELECT id, summary || setweight(to_tsvector('newsroom', coalesce(body, '')), 'D'), summary
+    INSERT INTO articles_search (article_id, published_at, headline, summary, document)
+    SELECT s.id, a.published_at, s.headline, s.summary,
+        s.headline || s.summary || setweight(to_tsvector('newsroom', coalesce(s.body, '')), 'D')
     FROM (
         SELECT id, body,
-            setweight(to_tsvector('newsroom', coalesce(headline, '')), 'A')
-            || setweight(to_tsvector('newsroom',
+            setweight(to_tsvector('newsroom', coalesce(headline, '')), 'A') AS headline,
+            setweight(to_tsvector('newsroom',
                 coalesce(topics, '') || ' ' || coalesce(provider, '')), 'B')
             || setweight(to_tsvector('newsroom', coalesce(excerpt, '')), 'C') AS summary
         FROM {VIEW} WHERE id = ANY(ids)
-    ) s
+    ) s JOIN articles_article a ON a.id = s.id
     ON CONFLICT (article_id) DO UPDATE
-    SET document = EXCLUDED.document, summary = EXCLUDED.summary;
+    SET published_at = EXCLUDED.published_at, headline = EXCLUDED.headline,
+        summary = EXCLUDED.summary, document = EXCLUDED.document;
     DELETE FROM articles_search s WHERE s.article_id = ANY(ids)
     AND NOT EXISTS (SELECT 1 FROM articles_article a WHERE a.id = s.article_id);
 $$
@@ -230,6 +234,8 @@ def _pg_story(columns: tuple[str, ...]) -> str:
             DELETE FROM articles_search WHERE article_id = OLD.id;
         ELSIF TG_OP = 'INSERT' OR ROW({new}) IS DISTINCT FROM ROW({old}) THEN
             PERFORM articles_search_refresh(ARRAY[NEW.id]);
+        ELSIF NEW.{DATE} IS DISTINCT FROM OLD.{DATE} THEN
+            UPDATE articles_search SET {DATE} = NEW.{DATE} WHERE article_id = NEW.id;
         END IF;"""
 
 
