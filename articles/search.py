@@ -197,7 +197,7 @@ def _find(
         whole = ([_SQLITE_IN], [query.fts5()])
         tiers = [([_SQLITE_IN], [tier]) for tier in query.fts5_tiers()]
     if newest_first:
-        ids = _page(_newest(vendor, _matches(vendor, stories, *whole)), offset, limit)
+        ids = _page(_matches(vendor, stories, *whole).order_by(*_NEWEST), offset, limit)
     else:
         ids = _tiered(vendor, tiers, stories, offset, limit)
     if count_limit is None:
@@ -226,14 +226,6 @@ def _matches(
     return stories.order_by().extra(tables=[TABLE], where=[_JOIN[vendor], *where], params=params)  # noqa: S610
 
 
-def _newest(vendor: str, matches: QuerySet[Article]) -> QuerySet[Article]:
-    """Newest first: on PostgreSQL by the index's copy of the date, whose B-tree index then
-    reads the matches in that order and stops after the page."""
-    if vendor == "postgresql":
-        return matches.order_by(RawSQL(_PG_DATE, []).desc(), RawSQL(_PG_ID, []).desc())
-    return matches.order_by("-published_at", "-pk")
-
-
 def _page(stories: QuerySet[Article], offset: int, limit: int) -> list[int]:
     return list(stories.values_list("pk", flat=True)[offset : offset + limit])
 
@@ -259,7 +251,7 @@ def _tiered(
             if in_tier < start:
                 offset = start - in_tier  # the page starts in a later tier
                 continue
-        ids += _page(_newest(vendor, matches), start, limit - len(ids))
+        ids += _page(matches.order_by(*_NEWEST), start, limit - len(ids))
     return ids
 
 
@@ -314,10 +306,12 @@ _JOIN = {
     "sqlite": f'"{TABLE}"."rowid" = "articles_article"."id"',
     "postgresql": f'"{TABLE}"."article_id" = "articles_article"."id"',
 }
+# Newest first, by the story's date: the stories' index of published stories by date reads
+# them in that order, each looked up in the search index by its id, until the page is full.
+_NEWEST = ("-published_at", "-pk")
 _SQLITE_IN = f'"{TABLE}" MATCH %s'
 _PG_IN = f'"{TABLE}"."{{column}}" @@ websearch_to_tsquery(\'newsroom\', %s)'
 _PG_VECTORS = ("headline", "summary", "document")
-_PG_DATE, _PG_ID = f'"{TABLE}"."published_at"', f'"{TABLE}"."article_id"'
 _PG_QUERY = "websearch_to_tsquery('newsroom', %s)"
 _SQLITE_HIGHLIGHT = f"""
 SELECT rowid, highlight({TABLE}, 0, '{START}', '{STOP}'),

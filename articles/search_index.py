@@ -11,14 +11,13 @@ provider name. Each database indexes that with its own engine:
   topics and provider B, excerpt C, body D) with a GIN index, under the text search
   configuration ``newsroom`` (English stemming, ``unaccent``); two small vectors, of the
   headline and of the excerpt, topics and provider, sort the matches into the ranking's
-  tiers; a copy of the story's date (``published_at``, kept by the same trigger) reads them
-  newest first through a B-tree index, so a page reads only as many matches as it needs.
+  tiers.
 
 Triggers keep the index in step with every write, whichever code makes it (ORM, admin, a
 shell, raw SQL): a story inserted, edited or deleted, a topic added to or taken from a story,
-a topic or provider renamed (and, on PostgreSQL, a story's date changed). The importer
-pauses them for its own transaction (:func:`paused`) and indexes each batch in two set-based
-statements instead (:func:`forget`, :func:`index`). Publication is not in the index:
+a topic or provider renamed. The importer pauses them for its own transaction
+(:func:`paused`) and indexes each batch in two set-based statements instead
+(:func:`forget`, :func:`index`). Publication is not in the index:
 readers' searches filter with ``Article.objects.published()`` at query time, so publishing,
 unpublishing or a scheduled time passing writes nothing here.
 

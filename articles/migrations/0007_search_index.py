@@ -6,10 +6,9 @@ created after ``migrate``, which then fills the index).
   ``articles_search_pause``, which the importer writes within its transaction to index its
   batch itself.
 - PostgreSQL: the text search configuration ``newsroom`` (English stemming after
-  ``unaccent``), and ``articles_search``: a weighted document per story with a GIN index; the
-  small vectors of the headline and of the excerpt, topics and provider, which sort matches
-  into the ranking's tiers; and a copy of the story's date, with an index that reads the
-  matches newest first, so that a page stops after its stories. The trigram indexes on title and
+  ``unaccent``), and ``articles_search``: a weighted document per story with a GIN index, and
+  the small vectors of the headline and of the excerpt, topics and provider, which sort the
+  matches into the ranking's tiers. The trigram indexes on title and
   excerpt (0005) go: the admin's search reads this index instead (the one on the address
   stays, for addresses).
 """
@@ -45,15 +44,12 @@ POSTGRESQL = [
     """
     CREATE TABLE IF NOT EXISTS articles_search (
         article_id bigint PRIMARY KEY,
-        published_at timestamp with time zone NOT NULL,
         headline tsvector NOT NULL,
         summary tsvector NOT NULL,
         document tsvector NOT NULL
     )
     """,
     "CREATE INDEX IF NOT EXISTS articles_search_document ON articles_search USING gin (document)",
-    "CREATE INDEX IF NOT EXISTS articles_search_latest "
-    "ON articles_search (published_at DESC, article_id DESC)",
     # A search joins matches to their stories: this index answers "published" for each
     # without reading the story's row.
     "CREATE INDEX IF NOT EXISTS article_search_published ON articles_article (id) "
