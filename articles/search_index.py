@@ -17,9 +17,9 @@ Triggers keep the index in step with every write, whichever code makes it (ORM, 
 shell, raw SQL): a story inserted, edited or deleted, a topic added to or taken from a story,
 a topic or provider renamed. The importer pauses them for its own transaction
 (:func:`paused`) and indexes each batch in two set-based statements instead
-(:func:`forget`, :func:`index`). Publication is not in the index:
-readers' searches filter with ``Article.objects.published()`` at query time, so publishing,
-unpublishing or a scheduled time passing writes nothing here.
+(:func:`forget`, :func:`index`). Publication is not in the index: readers' searches filter
+with ``Article.objects.published()`` at query time, so publishing, unpublishing or a
+scheduled time passing writes nothing here.
 
 Like :mod:`articles.triggers`, the view and the triggers live outside the migrations: they
 are taken away before a migration of this app runs (SQLite rebuilds a table to alter it, and

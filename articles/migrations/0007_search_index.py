@@ -8,9 +8,8 @@ created after ``migrate``, which then fills the index).
 - PostgreSQL: the text search configuration ``newsroom`` (English stemming after
   ``unaccent``), and ``articles_search``: a weighted document per story with a GIN index, and
   the small vectors of the headline and of the excerpt, topics and provider, which sort the
-  matches into the ranking's tiers. The trigram indexes on title and
-  excerpt (0005) go: the admin's search reads this index instead (the one on the address
-  stays, for addresses).
+  matches into the ranking's tiers. The trigram indexes on title and excerpt (0005) go: the
+  admin's search reads this index instead (the one on the address stays, for addresses).
 """
 
 from django.db import migrations
