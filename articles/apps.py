@@ -11,10 +11,14 @@ class ArticlesConfig(AppConfig):
     def ready(self) -> None:
         from serving.content_version import watch_next_change
 
-        from . import scheduling, triggers
+        from . import scheduling, search_index, triggers
 
         watch_next_change(scheduling.next_change)
 
         pre_migrate.connect(triggers.drop_before_migrate, sender=self)
         post_migrate.connect(triggers.install_after_migrate, sender=self)
         checks.register(triggers.check_triggers, checks.Tags.database)
+        # The search index's view and triggers: the same life cycle (articles/search_index.py).
+        pre_migrate.connect(search_index.drop_before_migrate, sender=self)
+        post_migrate.connect(search_index.install_after_migrate, sender=self)
+        checks.register(search_index.check_index, checks.Tags.database)

@@ -152,11 +152,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # timeout makes a writer wait for the other instead of failing with "database is locked".
     # Connections are kept between requests (CONN_MAX_AGE above): opening one and running
     # the PRAGMAs below costs more than serving a cached page; an idle one holds no lock.
+    # The file is read through a memory map (up to 1 GiB of address space, shared with every
+    # process through the OS's page cache) rather than SQLite's 2 MB cache per connection: a
+    # search reads a thousand stories' rows where a page reads twenty (docs/PERFORMANCE.md).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; "
+            "PRAGMA mmap_size=1073741824;"
         ),
     }
 
@@ -185,7 +189,10 @@ if REDIS_URL:
 # DJANGO_CONTENT_VERSION_IN_CACHE=false reads the version from the database on every request.
 CONTENT_VERSION_IN_CACHE = env_bool("DJANGO_CONTENT_VERSION_IN_CACHE", default=bool(REDIS_URL))
 # Never looked up in the page cache (not even the content version is read for them).
-PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/", "/favicon.ico"]
+# Pages whose query is free text, cleaned by the page itself: a NUL in it is no error there.
+NUL_ALLOWED_QUERY_PATHS = ["/search/"]
+# Searches are not cached: any text a reader types would be a page of its own (/search/).
+PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/", "/favicon.ico", "/search/"]
 # The query parameters public pages read (list cursors, the sitemaps' page): only these make a
 # cached page's key, so "?x=1", "?x=2"... share one entry. A public page that reads another
 # parameter must add it here (tests/test_cache.py checks the pages that read some).

@@ -145,7 +145,8 @@ def test_reader_goes_home_topic_story_related(live_server, open_page, newsroom, 
 )
 def test_pages_pass_axe_without_serious_violations(live_server, open_page, newsroom, dark, phone):
     lead, _ = newsroom
-    for path in ["/", "/topics/ai/", lead.get_absolute_url(), "/topics/", "/nothing-here/"]:
+    paths = ["/", "/topics/ai/", lead.get_absolute_url(), "/topics/", "/nothing-here/"]
+    for path in [*paths, "/search/?q=facial+recognition", "/search/?q="]:
         page = open_page(live_server.url + path, dark=dark, phone=phone)
         assert axe_violations(page) == [], path
         assert not [e for e in page.errors if "Content Security Policy" in e], path
@@ -158,6 +159,21 @@ def test_phone_layout_does_not_scroll_sideways(live_server, open_page, newsroom,
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], path
         screenshot(page, name, tmp_path)
+
+
+def test_reader_searches_from_the_header(live_server, open_page, newsroom, tmp_path):
+    lead, _ = newsroom
+    page = open_page(live_server.url + "/", phone=True)
+    page.get_by_role("searchbox", name="Search stories").fill("facial recognitions")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=facial+recognitions")
+    result = page.locator(".search-result").first
+    assert result.get_by_role("link").first.inner_text() == lead.title
+    assert result.locator("mark").first.inner_text().lower() == "facial"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "search-phone", tmp_path)
+    follow = page.get_by_role("link", name="Follow this search")
+    assert follow.get_attribute("href") == "/search/rss/?q=facial+recognitions"
 
 
 def test_dark_mode_follows_the_system_setting(live_server, open_page, newsroom, tmp_path):

@@ -224,7 +224,8 @@ def test_queries_per_batch_do_not_grow_with_its_size(tmp_path):
     list(generate_corpus(tmp_path / "d", 240, seed=2))
     with CaptureQueriesContext(connection) as large:
         run(tmp_path / "d", batch_size=240, workers=1)
-    assert len(large) == len(small) <= 20
+    # 20, and the search index's: pause its triggers, index the batch, resume
+    assert len(large) == len(small) <= 23
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps dates as text")

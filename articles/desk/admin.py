@@ -104,7 +104,10 @@ class ArticleAdmin(ScheduleAdmin):
     )
     list_select_related = ("provider", "category")
     search_fields = ("title", "excerpt", "provider__name", "provider__domain", "url")
-    search_help_text = "Searches titles, excerpts, provider names and domains, and addresses."
+    search_help_text = (
+        "Searches headlines, excerpts, bodies, topics and provider names in any word form "
+        '("a phrase", -leave out, or); a word with a dot or slash also addresses and domains.'
+    )
     date_hierarchy = "published_at"
     show_full_result_count = False
     show_facets = ShowFacets.NEVER

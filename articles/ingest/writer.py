@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 
+from articles import search_index
 from articles.models import (
     Article,
     ArticleImage,
@@ -174,6 +175,15 @@ def _classify(seed: SeedFile, current: Stored | None, state: RunState) -> str:
 
 
 def _write(plan: Plan, state: RunState) -> None:
+    """Write the batch, and index it for search in two statements, with the index's triggers
+    paused (they would index a story once per row written for it)."""
+    with search_index.paused():
+        search_index.forget([stored.id for _, _, stored in plan.updates])  # as indexed
+        ids = _write_rows(plan, state)
+        search_index.index(list(ids.values()))
+
+
+def _write_rows(plan: Plan, state: RunState) -> dict[str, int]:
     creates, updates = plan.creates, plan.updates
     stories = [story for _, story in creates] + [story for _, story, _ in updates]
     providers = ensure_terms(
@@ -239,6 +249,7 @@ def _write(plan: Plan, state: RunState) -> None:
         RelatedLink.objects.filter(
             target__isnull=True, url__in=[story.url for _, story in creates]
         ).update(target_id=Subquery(Article.objects.filter(url=OuterRef("url")).values("id")[:1]))
+    return ids
 
 
 def _write_children(

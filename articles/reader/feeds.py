@@ -15,10 +15,12 @@ import datetime as dt
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
+from django.utils.http import urlencode
 
 from articles.models import Category, Provider, Term, Topic
 
 from . import presenters, queries
+from . import search as searching
 from .presenters import StoryItem
 from .syndication import JsonFeed, TextAtomFeed, TextRssFeed
 
@@ -96,6 +98,26 @@ class CategoryFeed(TermFeed):
 class ProviderFeed(TermFeed):
     model = Provider
     label = "provider"
+
+
+class SearchFeed(LatestFeed):
+    """The newest published stories matching ``?q=`` (none for an empty or unusable one):
+    a reader follows a search."""
+
+    def get_object(self, request, *args, **kwargs) -> str:
+        return searching.read_form(request.GET).text
+
+    def title(self, obj: str) -> str:
+        return f"{SITE_NAME}: stories matching “{obj}”"
+
+    def description(self, obj: str | None = None) -> str:
+        return f"The newest stories matching “{obj}”."
+
+    def link(self, obj: str) -> str:
+        return f"{reverse('articles:search')}?{urlencode({'q': obj})}"
+
+    def items(self, obj: str | None = None) -> list[StoryItem]:
+        return searching.newest_matches(obj or "", FEED_SIZE)
 
 
 class AtomMixin:

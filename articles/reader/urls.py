@@ -19,6 +19,9 @@ urlpatterns = [
     path("providers/", views.ProviderIndexView.as_view(), name="providers"),
     path("providers/<str:domain>/", views.ProviderView.as_view(), name="provider"),
     *feeds.feed_routes("providers/<str:domain>/", "provider", feeds.ProviderFeed),
+    path("search/", views.SearchView.as_view(), name="search"),
+    *feeds.feed_routes("search/", "search", feeds.SearchFeed),
+    path("opensearch.xml", views.OpenSearchView.as_view(), name="opensearch"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
     path(

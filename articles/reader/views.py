@@ -22,6 +22,7 @@ from articles.models import Category, Provider, Term, Topic
 
 from . import presenters, queries
 from .feeds import FORMATS as FEED_FORMATS
+from . import search as searching
 from .pagination import Cursor
 
 PAGE_SIZE = 20
@@ -219,6 +220,55 @@ class ArticleDetailView(ReaderMixin, TemplateView):
 
     def canonical_path(self) -> str:
         return self.story.page_url
+
+
+class SearchView(ReaderMixin, TemplateView):
+    """/search/?q=: the published stories that match, best first, 20 a page, with the
+    filters; an empty or unusable search answers with the form and a line saying why. Not
+    kept in the page cache (settings.PAGE_CACHE_EXCLUDED_PATHS): any text is a new page."""
+
+    template_name = "articles/search.html"
+    section = "search"
+    form: searching.SearchForm
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.form = searching.read_form(request.GET)
+        return super().get(request, *args, **kwargs)
+
+    def canonical_path(self) -> str:
+        return f"{self.request.path}?{urlencode(self.form.params(page=self.form.page))}"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = self.form
+        page = searching.search_page(form)
+        context = super().get_context_data(form=form, page=page, **kwargs)
+        pages = min(-(-page.total // searching.PAGE_SIZE), searching.MAX_PAGE)
+        context["older"] = _query(form.params(page=form.page + 1)) if form.page < pages else None
+        context["newer"] = _query(form.params(page=form.page - 1)) if form.page > 1 else None
+        context["pages"] = pages
+        if page.query:  # follow this search: its feeds carry the words, not the filters
+            follow = _query({"q": form.text})
+            context["feeds"] = {
+                "title": f"Newsroom: stories matching “{form.text}”",
+                **{
+                    kind: presenters.cached_reverse(f"articles:search-{kind}") + follow
+                    for kind in FEED_FORMATS
+                },
+            }
+        else:
+            context["feeds"] = None
+        return context
+
+
+def _query(params: dict[str, str]) -> str:
+    return f"?{urlencode(params)}"
+
+
+class OpenSearchView(TemplateView):
+    """/opensearch.xml: lets a browser search the site from its address bar."""
+
+    template_name = "opensearch.xml"
+    content_type = "application/opensearchdescription+xml; charset=utf-8"
 
 
 class RobotsView(TemplateView):
