@@ -25,7 +25,7 @@ Like :mod:`articles.triggers`, the view and the triggers live outside the migrat
 are taken away before a migration of this app runs (SQLite rebuilds a table to alter it, and
 a view or trigger naming it would break that), created again after ``migrate``, and the index
 is then rebuilt from scratch, since writes meanwhile went unindexed. The tables themselves
-are created by migration 0007.
+are created by migration 0008.
 """
 
 from __future__ import annotations
@@ -41,13 +41,22 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from . import search_sql
 
-# What a story is found by: its headline and excerpt, each written once, as SQL over the
-# story's row (alias ``a``). Every index and every query reads them through the view.
-HEADLINE = "a.title"
-EXCERPT = "a.excerpt"
+# What a story is found by: its headline and excerpt as readers see them (ours where an
+# editor wrote one, else the source's: the SQL of ``articles.models.HEADLINE`` and
+# ``SUMMARY``), each written once, over the story's row (alias ``a``). Every index and every
+# query reads them through the view.
+HEADLINE = "COALESCE(NULLIF(a.title_override, ''), a.title)"
+EXCERPT = "COALESCE(NULLIF(a.excerpt_override, ''), a.excerpt)"
 # The story's columns these read, with the body and the provider: a change to any of them
 # re-indexes the story.
-INDEXED_COLUMNS = ("title", "excerpt", "body", "provider_id")
+INDEXED_COLUMNS = (
+    "title",
+    "title_override",
+    "excerpt",
+    "excerpt_override",
+    "body",
+    "provider_id",
+)
 
 TABLE = "articles_search"
 SOURCE = "articles_search_source"
@@ -116,7 +125,7 @@ def install_after_migrate(using: str, **kwargs: Any) -> None:
     ``flush`` empties the stories with TRUNCATE, which fires no trigger)."""
     connection = connections[using]
     if not has_tables(connection):
-        return  # before migration 0007
+        return  # before migration 0008
     if install(connection):
         rebuild(connection)
     elif connection.vendor == "postgresql":

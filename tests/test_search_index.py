@@ -183,7 +183,7 @@ def test_migrate_takes_the_view_and_triggers_away_and_rebuilds_the_index():
     assert search_index.missing(connection) == []  # other apps' migrations leave them be
 
 
-def test_going_back_past_0007_drops_the_index_and_forward_builds_it(tmp_path):
+def test_going_back_past_0008_drops_the_index_and_forward_builds_it(tmp_path):
     import sqlite3
     import subprocess
 
@@ -205,7 +205,7 @@ def test_going_back_past_0007_drops_the_index_and_forward_builds_it(tmp_path):
 
     migrate(url)
     assert {"articles_search", "articles_search_source", "articles_search_pause"} <= present()
-    manage("migrate", "articles", "0006", "--verbosity", "0")
+    manage("migrate", "articles", "0007", "--verbosity", "0")
     assert present() == set()
     manage("migrate", "--verbosity", "0")
     assert {"articles_search", "articles_search_story_insert"} <= present()

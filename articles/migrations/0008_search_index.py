@@ -78,7 +78,7 @@ def run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0006_topic_story_copies")]
+    dependencies = [("articles", "0007_desk_schedule_overrides_featured")]
 
     operations = [
         migrations.RunPython(
