@@ -53,6 +53,19 @@ def test_every_field_is_found_in_any_word_form_and_without_accents():
     integrity()
 
 
+def test_our_headline_and_summary_are_what_search_finds_and_follow_edits():
+    story = make_article(title="Harbour opens", excerpt="Ships queue at dawn")
+    assert hits("harbour") == [story.pk]
+    Article.objects.filter(pk=story.pk).update(
+        title_override="Quayside reopens", excerpt_override="Ferries return"
+    )
+    assert hits("harbour") == [] and hits("ships") == []  # the source's text, set aside
+    assert hits("quayside") == [story.pk] and hits("ferry") == [story.pk]
+    Article.objects.filter(pk=story.pk).update(title_override="", excerpt_override="")
+    assert hits("harbour") == [story.pk] and hits("quayside") == []
+    integrity()
+
+
 def test_edits_renames_and_topic_changes_reach_the_index():
     story = make_article(title="Harbour opens", topics=["Ports"])
     story.title = "Bridge opens"

@@ -58,6 +58,7 @@ def test_hostile_text_is_only_text(client, stories, text):
     run(text)
     assert client.get("/search/", {"q": text}).status_code == 200
     assert client.get("/search/rss/", {"q": text}).status_code == 200
+    assert client.get("/search/json/", {"q": text}).status_code == 200
 
 
 @settings(

@@ -152,6 +152,13 @@ def test_a_search_can_be_followed_as_a_feed(client):
     atom = client.get("/search/atom/", {"q": "facial recognition"})
     assert atom["Content-Type"].startswith("application/atom+xml")
     assert atom.content.decode().count("<entry>") == 2
+    assert 'href="/search/json/?q=facial+recognition"' in page
+    feed = client.get("/search/json/", {"q": "facial recognition"})
+    assert feed["Content-Type"].startswith("application/feed+json")
+    assert [item["title"] for item in feed.json()["items"]] == [
+        "Facial recognition new",
+        "Facial recognition old",
+    ]
     empty = client.get("/search/rss/", {"q": '"('})
     assert empty.status_code == 200 and "<item>" not in empty.content.decode()
 

@@ -21,8 +21,8 @@ from django.views.generic import TemplateView
 from articles.models import Category, Provider, Term, Topic
 
 from . import presenters, queries
-from .feeds import FORMATS as FEED_FORMATS
 from . import search as searching
+from .feeds import FORMATS as FEED_FORMATS
 from .pagination import Cursor
 
 PAGE_SIZE = 20
