@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "articles.ingest",
     "articles.reader",
     "articles.desk",
+    "articles.imaging",
     "serving",
     "axes",
 ]
@@ -231,6 +232,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+# Stored images (articles/media.py): files under MEDIA_ROOT, or in S3-compatible object storage
+# when IMAGE_S3_BUCKET is set (several servers share them; docs/DEPLOY.md). Either way readers
+# get them from this site, under MEDIA_URL (serving/media.py).
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -246,6 +252,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Seed import
 SEEDS_DIR = BASE_DIR / "seeds"
+
+# Stored images (python manage.py fetch_images; articles/imaging/). IMAGE_FETCH_ALLOW_LOOPBACK
+# lets the fetcher reach 127.0.0.0/8 and ::1 (tests, a local host), never another internal
+# address.
+IMAGE_FETCH_ALLOW_LOOPBACK = env_bool("IMAGE_FETCH_ALLOW_LOOPBACK", default=False)
+IMAGE_FETCH_TIMEOUT = float(os.environ.get("IMAGE_FETCH_TIMEOUT", "15"))
+IMAGE_FETCH_MAX_BYTES = int(os.environ.get("IMAGE_FETCH_MAX_BYTES", str(20 * 1024 * 1024)))
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", "50000000"))
+IMAGE_UPLOAD_MAX_BYTES = int(os.environ.get("IMAGE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,
