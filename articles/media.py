@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
@@ -72,6 +73,12 @@ class StoredImage(ContentModel):
     @property
     def has_image(self) -> bool:
         return bool(self.renditions.get("webp"))
+
+
+def media_url(name: str) -> str:
+    """The address of a stored file on this site (served by ``serving.media``), whatever the
+    storage: readers never fetch from the storage itself."""
+    return settings.MEDIA_URL + name
 
 
 def store(renditions: RenditionSet) -> dict[str, Any]:

@@ -181,7 +181,7 @@ if REDIS_URL:
         BACKEND="serving.cache_backends.RedisCache", LOCATION=REDIS_URL, OPTIONS={}
     )
 # Never looked up in the page cache (not even the content version is read for them).
-PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/", "/favicon.ico"]
+PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/", "/media/", "/favicon.ico"]
 # The query parameters public pages read (list cursors, the sitemaps' page): only these make a
 # cached page's key, so "?x=1", "?x=2"... share one entry. A public page that reads another
 # parameter must add it here (tests/test_cache.py checks the pages that read some).
@@ -192,13 +192,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# No inline scripts or styles anywhere, the admin included; story images come from providers.
+# No inline scripts or styles anywhere, the admin included; no image from another site.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "https:", "data:"],
+        "img-src": [SELF],  # story images are our own copies (fetch_images, /media/)
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -92,6 +92,25 @@ def exif_rotated_with_gps() -> bytes:
     return encode(image, "JPEG", exif=exif.tobytes())
 
 
+def manifest(seed: int, width: int = 1600, height: int = 900) -> dict:
+    """A StoredImage.renditions as articles.renditions makes it, with made-up names (pages
+    never open the files)."""
+
+    def name(label: str, ext: str) -> str:
+        digest = f"{seed:04x}{label}".encode().hex()[:20].ljust(20, "0")
+        return f"images/{digest[:2]}/{digest}-{label}.{ext}"
+
+    widths = [w for w in (400, 800, 1200) if w <= width]
+    return {
+        "width": width,
+        "height": height,
+        "webp": [[w, w * height // width, name(str(w), "webp")] for w in widths],
+        "jpeg": [800, 800 * height // width, name("800", "jpg")],
+        "card": [1200, 630, name("card", "jpg")],
+        "thumb": [160, 90, name("thumb", "webp")],
+    }
+
+
 @dataclass
 class Route:
     body: bytes = b""
