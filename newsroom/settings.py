@@ -247,6 +247,24 @@ STORAGES = {
         )
     },
 }
+# IMAGE_S3_BUCKET: stored images in S3-compatible object storage (django-storages), shared by
+# every server; readers still get them through this site. Credentials as boto3 reads them
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or the machine's role). docs/DEPLOY.md.
+IMAGE_S3_BUCKET = os.environ.get("IMAGE_S3_BUCKET", "")
+if IMAGE_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": IMAGE_S3_BUCKET,
+            "endpoint_url": os.environ.get("IMAGE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("IMAGE_S3_REGION") or None,
+            "location": os.environ.get("IMAGE_S3_PREFIX", ""),
+            "default_acl": None,  # private: only this site reads them
+            "querystring_auth": True,
+            "file_overwrite": True,  # names are content hashes: same name, same bytes
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
