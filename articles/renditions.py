@@ -40,6 +40,7 @@ DEFAULT_MAX_PIXELS = 50_000_000
 FOLDER = "images"
 
 _SRGB = ImageCms.createProfile("sRGB")
+_LANCZOS = Image.Resampling.LANCZOS
 
 
 class ImageRefused(Exception):
@@ -74,14 +75,34 @@ class RenditionSet:
 
 
 def make_renditions(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> RenditionSet:
-    """Every rendition of the image in ``data``; :class:`ImageRefused` when it is not one."""
+    """Every rendition of the image in ``data``; :class:`ImageRefused` when it is not one.
+
+    Each width is scaled from the next wider one (a downscale costs what its source has in
+    pixels), the JPEG shares its width's scaled image, the card is cut from the widest WebP
+    when it is the card's width, and the thumbnail comes from the narrowest.
+    """
     image = decode(data, max_pixels=max_pixels)
-    width, height = image.size
-    made = [_webp(image, w) for w in _widths(width)]
-    made.append(_encode(_scaled(image, min(FALLBACK_WIDTH, width)), "jpeg", "JPEG"))
-    made.append(_encode(ImageOps.fit(image, CARD_SIZE, Image.Resampling.LANCZOS), "card", "JPEG"))
-    made.append(_encode(ImageOps.fit(image, THUMB_SIZE, Image.Resampling.LANCZOS), "thumb"))
+    width, height = image.width, image.height
+    scaled: dict[int, Image.Image] = {}
+    source = image
+    for size in sorted(_widths(width), reverse=True):
+        source = scaled[size] = _scaled(source, size)
+    made = [_encode(scaled[size], "webp") for size in sorted(scaled)]
+    fallback = min(FALLBACK_WIDTH, width)
+    made.append(_encode(scaled.get(fallback) or _scaled(image, fallback), "jpeg", "JPEG"))
+    made.append(_encode(_card(image, scaled[max(scaled)]), "card", "JPEG"))
+    made.append(_encode(ImageOps.fit(scaled[min(scaled)], THUMB_SIZE, _LANCZOS), "thumb"))
     return RenditionSet(width, height, tuple(made))
+
+
+def _card(image: Image.Image, widest: Image.Image) -> Image.Image:
+    """The card: the middle of the widest rendition when that is as wide as the card and
+    tall enough (no resampling), else the original cropped and scaled to fill it."""
+    card_width, card_height = CARD_SIZE
+    if widest.width == card_width and widest.height >= card_height:
+        top = (widest.height - card_height) // 2
+        return widest.crop((0, top, card_width, top + card_height))
+    return ImageOps.fit(image, CARD_SIZE, _LANCZOS)
 
 
 def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
@@ -128,9 +149,8 @@ def _srgb(image: Image.Image) -> Image.Image:
         image = _from_profile(image, profile)
     if image.mode != "RGB":
         image = image.convert("RGB")
-    clean = image.copy()
-    clean.info = {}
-    return clean
+    image.info = {}  # ours alone (decoded here): no EXIF, XMP, ICC or comment goes further
+    return image
 
 
 def _from_profile(image: Image.Image, profile: bytes) -> Image.Image:
@@ -154,7 +174,7 @@ def _scaled(image: Image.Image, width: int) -> Image.Image:
     if width >= image.width:
         return image
     height = max(1, round(image.height * width / image.width))
-    return image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return image.resize((width, height), _LANCZOS, reducing_gap=2.0)
 
 
 def _webp(image: Image.Image, width: int) -> Rendition:
