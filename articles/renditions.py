@@ -32,6 +32,9 @@ CARD_SIZE = (1200, 630)
 # The admin list's thumbnail, cropped to fill.
 THUMB_SIZE = (160, 90)
 WEBP_QUALITY = 72
+# Wider than 800 px, a rendition is for a screen of 2-3x density, where finer artefacts do not
+# show: a lower quality keeps a phone's lead image small (docs/PERFORMANCE.md).
+WEBP_QUALITY_DENSE = 60
 JPEG_QUALITY = 80
 # Formats accepted: what photographs and illustrations on news sites come as.
 FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF"})  # JPEG opens MPO too
@@ -184,7 +187,8 @@ def _webp(image: Image.Image, width: int) -> Rendition:
 def _encode(image: Image.Image, kind: str, fmt: str = "WEBP") -> Rendition:
     out = io.BytesIO()
     if fmt == "WEBP":
-        image.save(out, "WEBP", quality=WEBP_QUALITY, method=4)
+        quality = WEBP_QUALITY if image.width <= FALLBACK_WIDTH else WEBP_QUALITY_DENSE
+        image.save(out, "WEBP", quality=quality, method=4)
         suffix = "webp"
     else:
         image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
+from articles.renditions import make_renditions  # noqa: E402
 from tests.images import ImageServer, photo  # noqa: E402
 
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
@@ -181,6 +182,12 @@ def main() -> None:
                 f"390 px phone at {at} ({label} w WebP): median {median:.1f} KB, "
                 f"largest {largest:.1f} KB (target < 60 KB)"
             )
+
+        detailed = make_renditions(photo((1600, 900), seed=1, grain=0.3, quality=90))
+        for item in detailed.renditions:
+            if item.kind == "webp" and item.width in (800, 1200):
+                size = len(item.data) / 1000
+                print(f"a detailed photo (grain 0.3), {item.width} w WebP: {size:.1f} KB")
 
         folder = Path(tmp) / "memory"
         folder.mkdir()
