@@ -35,6 +35,8 @@ WEBP_QUALITY = 72
 # Wider than 800 px, a rendition is for a screen of 2-3x density, where finer artefacts do not
 # show: a lower quality keeps a phone's lead image small (docs/PERFORMANCE.md).
 WEBP_QUALITY_DENSE = 60
+# libwebp's effort: 2 encodes about 3x faster than the default 4 for files some 3% larger.
+WEBP_METHOD = 2
 JPEG_QUALITY = 80
 # Formats accepted: what photographs and illustrations on news sites come as.
 FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF"})  # JPEG opens MPO too
@@ -188,7 +190,7 @@ def _encode(image: Image.Image, kind: str, fmt: str = "WEBP") -> Rendition:
     out = io.BytesIO()
     if fmt == "WEBP":
         quality = WEBP_QUALITY if image.width <= FALLBACK_WIDTH else WEBP_QUALITY_DENSE
-        image.save(out, "WEBP", quality=quality, method=4)
+        image.save(out, "WEBP", quality=quality, method=WEBP_METHOD)
         suffix = "webp"
     else:
         image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
