@@ -76,6 +76,8 @@ class RenditionSet:
                 made["webp"].append(entry)
             else:
                 made[item.kind] = entry
+            if item.kind == "jpeg":  # a feed's enclosure states its length
+                made["jpeg_bytes"] = len(item.data)
         return made
 
 

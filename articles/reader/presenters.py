@@ -50,6 +50,7 @@ class LeadImage(NamedTuple):
     title: str
     attribution: str
     card: str  # the 1200x630 OpenGraph / Twitter card's address (on this site)
+    src_bytes: int  # the JPEG's length (a feed's enclosure states it; 0 if not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +259,7 @@ def _lead_image(story: Any) -> LeadImage | None:
         title=story.lead_title or "",
         attribution=story.lead_attribution or "",
         card=media_url(made["card"][2]),
+        src_bytes=made.get("jpeg_bytes", 0),
     )
 
 
