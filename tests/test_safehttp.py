@@ -144,3 +144,10 @@ def test_a_closed_port_is_a_failed_connection():
         port = probe.getsockname()[1]
     with pytest.raises(FetchError, match="connection failed"):
         fetch(f"http://127.0.0.1:{port}/a.jpg", LOCAL)
+
+
+def test_an_address_http_client_will_not_send_is_a_failure_not_a_crash(server):
+    with pytest.raises(FetchError, match="a bad address"):
+        fetch(server.url("/caf\u00e9.jpg"), LOCAL)
+    with pytest.raises(FetchError, match="can't contain control characters"):
+        fetch(server.url("/a b.jpg"), LOCAL)

@@ -191,6 +191,8 @@ def _work(
         return Outcome(job, failure="the rendition process died (out of memory?)")
     except MemoryError:
         return Outcome(job, failure="out of memory making its renditions")
+    except Exception as error:  # noqa: BLE001 - one image's surprise must not stop the run
+        return Outcome(job, failure=f"unexpected {type(error).__name__}: {error}"[:200])
 
 
 def _process_pool(cores: int) -> cf.ProcessPoolExecutor:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db.models import F, FilteredRelation, Q
 
@@ -34,7 +35,11 @@ class Job:
 
     @property
     def host(self) -> str:
-        return self.url.split("/", 3)[2].rsplit("@", 1)[-1].lower() if "//" in self.url else ""
+        """Whom the per-host limit counts it against."""
+        try:
+            return urlsplit(self.url).hostname or ""
+        except ValueError:
+            return ""
 
 
 @dataclass

@@ -132,6 +132,9 @@ def _request(url: str, headers: dict[str, str], policy: Policy, deadline: float)
     except (OSError, http.client.HTTPException) as error:
         connection.close()
         raise FetchError(f"connection failed: {_reason(error)}") from None
+    except ValueError as error:  # an address or header http.client will not send
+        connection.close()
+        raise FetchError(f"a bad address: {_reason(error)}") from None
 
 
 def checked_address(host: str, port: int, allow_loopback: bool) -> str:
