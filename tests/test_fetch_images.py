@@ -208,8 +208,32 @@ def test_downloads_to_one_host_are_limited(server):
     assert server.most_at_once == 1
 
 
-@pytest.mark.parametrize("args", [["--downloads", "0"], ["--per-host", "-1"], ["--limit", "0"]])
-def test_bad_usage_exits_2(args):
-    with pytest.raises(CommandError) as caught:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--downloads", "0"], "--downloads must be positive"),
+        (["--per-host", "-1", "--limit", "0"], "--per-host and --limit must be positive"),
+        (["--recheck-after", "-1"], "--workers and --recheck-after must not be negative"),
+    ],
+)
+def test_bad_usage_exits_2(args, message):
+    with pytest.raises(CommandError, match=message) as caught:
         run(*args)
     assert caught.value.returncode == 2
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_bar_that_is_cleared_before_each_failure_line(server):
+    story_with_image(server.add("/1.jpg", images.photo((300, 200))))
+    story_with_image(server.url("/missing.jpg"))
+    err = Terminal()
+    call_command("fetch_images", "--workers", "1", stdout=io.StringIO(), stderr=err)
+    text = err.getvalue()
+    assert "\r[" in text and "/2 images" in text
+    line = text.index("story ")  # the failure's line starts a line of its own
+    assert line == 0 or text[:line].endswith("\r\033[K")
+    assert text.endswith("\r\033[K")  # and cleared at the end, before the summary

@@ -37,18 +37,15 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help="at most this many images")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        numbers = ("downloads", "per_host", "recheck_after")
-        if any(options[name] < 1 for name in numbers[:2]) or options["recheck_after"] < 0:
-            raise CommandError("--downloads and --per-host must be positive", returncode=2)
-        if options["workers"] < 0 or (options["limit"] is not None and options["limit"] < 1):
-            raise CommandError("--workers and --limit must be positive", returncode=2)
+        _check_usage(options)
         verbosity = options["verbosity"]
         progress = _Progress(self.stderr)
         shown = verbosity >= 1 and self.stderr.isatty()
 
         def on_failure(job: Job, reason: str) -> None:
             progress.clear()
-            line = f"story {job.article_id} ({job.title[:60]}): {job.url[:200]}: {reason}"
+            title = " ".join(job.title.split())[:60]  # one line, whatever the title holds
+            line = f"story {job.article_id} ({title}): {job.url[:200]}: {reason}"
             self.stderr.write(line, style_func=self.style.ERROR)
 
         summary = fetch_images(
@@ -74,6 +71,19 @@ class Command(BaseCommand):
             self.stdout.write(f"Images: {summary}", style_func=style)
         if verbosity >= 2:
             self.stdout.write(f"{summary.due} images due, done in {summary.seconds:.2f}s")
+
+
+def _check_usage(options: dict[str, Any]) -> None:
+    """A usage error exits with status 2, naming the option."""
+    wrong = [
+        f"--{name.replace('_', '-')}" for name in ("downloads", "per_host") if options[name] < 1
+    ]
+    if options["limit"] is not None and options["limit"] < 1:
+        wrong.append("--limit")
+    if wrong:
+        raise CommandError(f"{' and '.join(wrong)} must be positive", returncode=2)
+    if options["workers"] < 0 or options["recheck_after"] < 0:
+        raise CommandError("--workers and --recheck-after must not be negative", returncode=2)
 
 
 class _Progress:
