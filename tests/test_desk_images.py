@@ -138,3 +138,14 @@ def test_an_editors_image_survives_re_imports_and_fetches(editor, write_seed, me
     assert stored.origin == StoredImage.Origin.UPLOAD and stored.renditions == mine
     assert out.getvalue().strip() == "Images: 0 fetched, 0 unchanged, 0 failed"
     assert publisher.requests == {}
+
+
+def test_a_reviewer_sees_the_renditions_and_no_upload():
+    reviewer = logged_in(desk_user("reviewer", "Reviewers"))
+    article = make_article()
+    StoredImage.objects.create(article=article, renditions=images.manifest(article.pk))
+    response = reviewer.get(f"{CHANGELIST}{article.pk}/change/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'src="/media/{images.manifest(article.pk)["thumb"][2]}"' in html
+    assert 'type="file"' not in html
