@@ -21,7 +21,7 @@ import io
 import warnings
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageOps, features
 
 # Widths of the WebP renditions a page picks from (srcset); never wider than the original.
 WIDTHS = (400, 800, 1200)
@@ -39,7 +39,10 @@ WEBP_QUALITY_DENSE = 60
 WEBP_METHOD = 2
 JPEG_QUALITY = 80
 # Formats accepted: what photographs and illustrations on news sites come as.
-FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF"})  # JPEG opens MPO too
+FORMATS = frozenset(
+    {"JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF"}  # JPEG opens MPO too
+    | ({"AVIF"} if features.check("avif") else set())  # when Pillow was built with libavif
+)
 DEFAULT_MAX_PIXELS = 50_000_000
 # Files are stored under this folder, by content: images/ab/abcdef…-800.webp
 FOLDER = "images"

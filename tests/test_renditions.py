@@ -82,6 +82,19 @@ def test_unusual_images_become_srgb_renditions(name, data, size):
     assert image.mode == "RGB"
 
 
+def test_an_avif_is_read_when_pillow_reads_avif():
+    from PIL import features
+
+    data = images.photo((640, 360), fmt="AVIF") if features.check("avif") else b""
+    if not data:  # this Pillow has no AVIF: such a file is refused like any unknown format
+        data = b"\x00\x00\x00\x1cftypavif"
+        with pytest.raises(ImageRefused, match="not an image Pillow recognises"):
+            make_renditions(data)
+        return
+    made = make_renditions(data)
+    assert (made.width, made.height) == (640, 360)
+
+
 def test_cmyk_colours_come_out_as_rgb():
     made = make_renditions(images.cmyk_jpeg())
     pixel = opened(next(r for r in made.renditions if r.kind == "jpeg").data).getpixel((5, 5))

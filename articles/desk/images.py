@@ -85,7 +85,7 @@ class LeadImageForm(forms.ModelForm):
     replace_lead_image = forms.FileField(
         required=False,
         label="Replace the lead image",
-        help_text="A JPEG, PNG, WebP or GIF; kept whatever later imports bring.",
+        help_text="A JPEG, PNG, WebP, AVIF or GIF; kept whatever later imports bring.",
     )
     remove_lead_image = forms.BooleanField(
         required=False, label="Remove the lead image", help_text="Readers see a placeholder."
