@@ -223,3 +223,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
             except OSError:
                 return
+
+
+def renditions_or_die(data: bytes, **options):
+    """make_renditions, except that the bytes b"die" kill the worker process (as the kernel
+    does to one that runs out of memory)."""
+    import os
+
+    from articles.renditions import make_renditions
+
+    if data == b"die":
+        os._exit(9)
+    return make_renditions(data, **options)

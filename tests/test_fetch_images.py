@@ -3,6 +3,7 @@ publisher the test starts on 127.0.0.1; reruns, changed addresses, failures and 
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import io
 from pathlib import Path
@@ -237,3 +238,19 @@ def test_a_terminal_gets_a_progress_bar_that_is_cleared_before_each_failure_line
     line = text.index("story ")  # the failure's line starts a line of its own
     assert line == 0 or text[:line].endswith("\r\033[K")
     assert text.endswith("\r\033[K")  # and cleared at the end, before the summary
+
+
+def test_a_rendition_process_that_dies_costs_only_its_image():
+    from articles.imaging.fetcher import Renderer
+    from articles.renditions import ImageRefused
+
+    renderer = Renderer(2, 10_000_000, function=images.renditions_or_die)
+    try:
+        assert renderer.render(images.photo((300, 200))).width == 300
+        with pytest.raises(concurrent.futures.BrokenExecutor):
+            renderer.render(b"die")
+        assert renderer.render(images.photo((320, 200))).width == 320  # a new pool
+        with pytest.raises(ImageRefused):
+            renderer.render(b"not an image")
+    finally:
+        renderer.shutdown()

@@ -131,7 +131,7 @@ def _outcomes(jobs: list[Job], options: Options) -> Iterator[Outcome]:
     if not jobs:
         return
     cores = options.workers or os.cpu_count() or 1
-    pool = _process_pool(cores) if cores > 1 else None
+    renderer = Renderer(cores, options.max_pixels)
     limits: dict[str, threading.BoundedSemaphore] = {}
     lock = threading.Lock()
 
@@ -140,15 +140,14 @@ def _outcomes(jobs: list[Job], options: Options) -> Iterator[Outcome]:
             return limits.setdefault(host, threading.BoundedSemaphore(options.per_host))
 
     def work(job: Job) -> Outcome:
-        return _work(job, options, pool, host_limit(job.host))
+        return _work(job, options, renderer, host_limit(job.host))
 
     window = max(options.downloads, cores) * 2
     try:
         with cf.ThreadPoolExecutor(options.downloads, thread_name_prefix="fetch") as threads:
             yield from _bounded(threads, work, jobs, window)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        renderer.shutdown()
 
 
 def _bounded(
@@ -171,7 +170,7 @@ def _take(iterator: Iterator[Job], count: int) -> list[Job]:
 def _work(
     job: Job,
     options: Options,
-    pool: cf.Executor | None,
+    renderer: Renderer,
     host_limit: threading.BoundedSemaphore,
 ) -> Outcome:
     try:
@@ -180,10 +179,7 @@ def _work(
         digest = hashlib.sha256(got.data).hexdigest() if got.status == 200 else ""
         if got.status == 304 or (job.source_hash and digest == job.source_hash):
             return Outcome(job, etag=got.etag, last_modified=got.last_modified)
-        if pool is None:
-            made = make_renditions(got.data, max_pixels=options.max_pixels)
-        else:
-            made = pool.submit(make_renditions, got.data, max_pixels=options.max_pixels).result()
+        made = renderer.render(got.data)
         return Outcome(job, made, digest, got.etag, got.last_modified)
     except (FetchError, ImageRefused) as error:
         return Outcome(job, failure=str(error))
@@ -193,6 +189,34 @@ def _work(
         return Outcome(job, failure="out of memory making its renditions")
     except Exception as error:  # noqa: BLE001 - one image's surprise must not stop the run
         return Outcome(job, failure=f"unexpected {type(error).__name__}: {error}"[:200])
+
+
+class Renderer:
+    """Makes renditions in ``cores`` worker processes (in this process when ``cores`` is 1).
+    A worker that dies (killed for its memory, a crash in a codec) costs the images it was
+    working on; the next image gets a new pool."""
+
+    def __init__(self, cores: int, max_pixels: int, function: Callable = make_renditions):
+        self.cores, self.max_pixels, self.function = cores, max_pixels, function
+        self.lock = threading.Lock()
+        self.pool = _process_pool(cores) if cores > 1 else None
+
+    def render(self, data: bytes) -> RenditionSet:
+        pool = self.pool
+        if pool is None:
+            return self.function(data, max_pixels=self.max_pixels)
+        try:
+            return pool.submit(self.function, data, max_pixels=self.max_pixels).result()
+        except cf.BrokenExecutor:
+            with self.lock:
+                if self.pool is pool:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self.pool = _process_pool(self.cores)
+            raise
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
 
 def _process_pool(cores: int) -> cf.ProcessPoolExecutor:
