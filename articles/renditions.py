@@ -44,6 +44,8 @@ FORMATS = frozenset(
     | ({"AVIF"} if features.check("avif") else set())  # when Pillow was built with libavif
 )
 DEFAULT_MAX_PIXELS = 50_000_000
+# A JPEG is decoded at no less than this many pixels each way (when it has them).
+DECODE_AT_LEAST = max(*WIDTHS, *CARD_SIZE)
 # Files are stored under this folder, by content: images/ab/abcdef…-800.webp
 FOLDER = "images"
 
@@ -66,7 +68,7 @@ class Rendition:
 
 @dataclass(frozen=True)
 class RenditionSet:
-    width: int  # the original's, after orientation
+    width: int  # the original's as decoded (a large JPEG at a fraction), after orientation
     height: int
     renditions: tuple[Rendition, ...]
 
@@ -135,6 +137,10 @@ def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
             )
         try:
             image.seek(0)  # an animation's first frame
+            if image.format in ("JPEG", "MPO"):
+                # A large JPEG is decoded at 1/2, 1/4 or 1/8 of its size by libjpeg when that
+                # still covers the widest rendition either way up: far less memory and time.
+                image.draft(image.mode, (DECODE_AT_LEAST, DECODE_AT_LEAST))
             image.load()
             upright = ImageOps.exif_transpose(image)
             return _srgb(upright)

@@ -131,3 +131,11 @@ def test_the_pixel_cap_is_ours_to_set():
     data = images.photo((400, 300))
     with pytest.raises(ImageRefused, match="too many pixels: 400x300"):
         make_renditions(data, max_pixels=100_000)
+
+
+def test_a_large_jpeg_is_decoded_at_a_fraction_that_still_covers_every_rendition():
+    made = make_renditions(images.photo((5000, 2800)))
+    assert (made.width, made.height) == (2500, 1400)  # libjpeg's 1/2: still over 1200 each way
+    assert [r.width for r in made.renditions if r.kind == "webp"] == [400, 800, 1200]
+    portrait = make_renditions(images.photo((2600, 5200)))
+    assert portrait.width >= 1200 and portrait.height >= 1200
