@@ -6,9 +6,12 @@ serves it."""
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +19,7 @@ from articles.media import store
 from articles.renditions import make_renditions
 
 from . import images
-from .databases import project_env, subprocess_database
+from .databases import MANAGE, ROOT, project_env, subprocess_database
 from .factories import seed_text
 from .servers import collect_static, gunicorn, run_manage
 
@@ -120,3 +123,55 @@ def test_fetch_images_exits_2_on_bad_usage(tmp_path):
             run_manage(database, "fetch_images", "--downloads", "0")
         assert failed.value.returncode == 2
         assert "must be positive" in failed.value.stderr
+
+
+def descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    found, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killing_fetch_images_leaves_no_rendition_process_behind(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    with images.ImageServer() as publisher, subprocess_database(tmp_path, "kill") as database:
+        for n in range(6):  # slow: the command is still at work when it is killed
+            url = publisher.add(f"/{n}.jpg", images.photo((800, 450), seed=n), delay=1.0)
+            (seeds / f"{n}.txt").write_text(seed_text(images=[{"url": url}]))
+        run_manage(database, "import_seeds", str(seeds))
+        env = project_env(
+            database, DJANGO_MEDIA_ROOT=str(tmp_path / "media"), IMAGE_FETCH_ALLOW_LOOPBACK="1"
+        )
+        command = subprocess.Popen(
+            [*MANAGE, "fetch_images", "--workers", "2"], env=env, cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while len(descendants(command.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the forkserver and two rendition processes
+        started = descendants(command.pid)
+        assert len(started) >= 3
+        command.send_signal(signal.SIGKILL)
+        command.wait()
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in started if alive(pid)]

@@ -30,6 +30,7 @@ from django.utils import timezone
 from articles import media
 from articles.renditions import DEFAULT_MAX_PIXELS, ImageRefused, RenditionSet, make_renditions
 
+from . import workers
 from .jobs import Job, due_jobs
 from .safehttp import FetchError, Policy, fetch
 
@@ -221,7 +222,14 @@ class Renderer:
 
 def _process_pool(cores: int) -> cf.ProcessPoolExecutor:
     """Rendition processes started clean (forkserver): they need only Pillow, and inherit no
-    database connection. Each is replaced after a while so that memory cannot creep."""
+    database connection. Each is replaced after a while so that memory cannot creep, and ends
+    when this process does, however it ends (:mod:`.workers`)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["articles.renditions"])
-    return cf.ProcessPoolExecutor(cores, mp_context=context, max_tasks_per_child=500)
+    context.set_forkserver_preload(["articles.renditions", "articles.imaging.workers"])
+    return cf.ProcessPoolExecutor(
+        cores,
+        mp_context=context,
+        max_tasks_per_child=500,
+        initializer=workers.die_with,
+        initargs=(os.getpid(),),
+    )
