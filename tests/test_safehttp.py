@@ -5,6 +5,8 @@ byte cap, conditional requests."""
 from __future__ import annotations
 
 import socket
+import threading
+import time
 
 import pytest
 
@@ -151,3 +153,31 @@ def test_an_address_http_client_will_not_send_is_a_failure_not_a_crash(server):
         fetch(server.url("/caf\u00e9.jpg"), LOCAL)
     with pytest.raises(FetchError, match="can't contain control characters"):
         fetch(server.url("/a b.jpg"), LOCAL)
+
+
+def test_a_host_that_dribbles_its_headers_runs_into_the_deadline():
+    """Every header line comes well within a socket timeout, and the headers never end in
+    time: the deadline covers the whole fetch, not each read (nor the body alone)."""
+    lines, sent = 200, []
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+
+        def dribble() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(4096)
+                try:
+                    connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                    for n in range(lines):
+                        time.sleep(0.05)
+                        connection.sendall(b"X-Slow-%d: yes\r\n" % n)
+                        sent.append(n)
+                except OSError:
+                    return
+
+        thread = threading.Thread(target=dribble, daemon=True)
+        thread.start()
+        port = listener.getsockname()[1]
+        with pytest.raises(FetchError, match="timed out"):
+            fetch(f"http://127.0.0.1:{port}/a.jpg", Policy(timeout=0.5, allow_loopback=True))
+        assert len(sent) < lines  # gave up while the headers were still coming
+        thread.join()

@@ -10,18 +10,22 @@ verifies the certificate against the host name. ``allow_loopback`` (the setting
 ``IMAGE_FETCH_ALLOW_LOOPBACK=1``) lets 127.0.0.0/8 and ::1 through, for tests and local hosts,
 and nothing else.
 
-Each fetch has one deadline for everything (connections, redirects, reading), a cap on the
-bytes read, and asks conditionally (``If-None-Match``, ``If-Modified-Since``) when it knows
-the copy it has. The standard library's ``http.client`` does it: a connection whose address
-we choose is a few lines there, while the usual clients resolve names themselves.
+Each fetch has one deadline for everything (connections, TLS handshakes, headers, redirects,
+reading; a timer shuts the socket down when it passes, so a host that dribbles its headers
+cannot hold a fetch past it; name resolution excepted), a cap on the bytes read, and asks
+conditionally (``If-None-Match``, ``If-Modified-Since``) when it knows the copy it has. The
+standard library's ``http.client`` does it: a connection whose address we choose is a few
+lines there, while the usual clients resolve names themselves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -56,12 +60,25 @@ class Policy:
 
 def fetch(url: str, policy: Policy, *, etag: str = "", last_modified: str = "") -> Fetched:
     """GET ``url`` under ``policy``, following redirects; :class:`FetchError` on any failure."""
-    deadline = time.monotonic() + policy.timeout
     headers = {"User-Agent": USER_AGENT, "Accept": "image/*"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    deadline = Deadline(policy.timeout)
+    try:
+        with deadline:
+            got = _follow(url, headers, policy, deadline)
+    except FetchError:
+        if deadline.expired:
+            raise FetchError("timed out") from None
+        raise
+    if deadline.expired:  # what was read may have been cut short
+        raise FetchError("timed out")
+    return got
+
+
+def _follow(url: str, headers: dict[str, str], policy: Policy, deadline: Deadline) -> Fetched:
     for _ in range(MAX_REDIRECTS + 1):
         response, connection = _request(url, headers, policy, deadline)
         try:
@@ -79,7 +96,55 @@ def fetch(url: str, policy: Policy, *, etag: str = "", last_modified: str = "") 
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
 
-def _result(response, connection, url: str, policy: Policy, deadline: float) -> Fetched:
+class Deadline:
+    """One deadline for a whole fetch. A socket's timeout bounds each read alone, and a host
+    that sends its headers (or its TLS handshake) a byte at a time never lets one time out:
+    at the deadline, a timer shuts the connection's socket down, whatever is reading it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self.lock = threading.Lock()
+        self.watched: socket.socket | None = None
+        self.timer = threading.Timer(seconds, self.expire)
+        self.timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
+        self.watch(None)
+
+    def remaining(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise FetchError("timed out")
+        return left
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Shut ``sock`` down at the deadline (a duplicate of the connection's socket: the
+        same connection, and it outlives the TLS wrapping of the original)."""
+        with self.lock:
+            if self.watched is not None:
+                self.watched.close()
+            self.watched = sock.dup() if sock is not None else None
+            if self.expired:
+                self._shut()
+
+    def expire(self) -> None:
+        with self.lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self.watched is not None:
+            with contextlib.suppress(OSError):  # closed meanwhile
+                self.watched.shutdown(socket.SHUT_RDWR)
+
+
+def _result(response, connection, url: str, policy: Policy, deadline: Deadline) -> Fetched:
     etag = response.getheader("ETag") or ""
     modified = response.getheader("Last-Modified") or ""
     if response.status == 304:
@@ -93,11 +158,11 @@ def _result(response, connection, url: str, policy: Policy, deadline: float) -> 
     return Fetched(200, data, url, etag, modified)
 
 
-def _read(response, connection, max_bytes: int, deadline: float) -> bytes:
+def _read(response, connection, max_bytes: int, deadline: Deadline) -> bytes:
     """The body, read against the deadline: a host that drips bytes cannot hold the run."""
     chunks, total = [], 0
     while True:
-        connection.raw_socket.settimeout(_remaining(deadline))
+        connection.raw_socket.settimeout(deadline.remaining())
         chunk = response.read1(64 * 1024)
         if not chunk:
             break
@@ -108,7 +173,7 @@ def _read(response, connection, max_bytes: int, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
-def _request(url: str, headers: dict[str, str], policy: Policy, deadline: float):
+def _request(url: str, headers: dict[str, str], policy: Policy, deadline: Deadline):
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
@@ -121,7 +186,7 @@ def _request(url: str, headers: dict[str, str], policy: Policy, deadline: float)
         raise FetchError("no host in the address")
     address = checked_address(host, port, policy.allow_loopback)
     kind = PinnedHTTPS if scheme == "https" else PinnedHTTP
-    connection = kind(host, port, timeout=_remaining(deadline), address=address)
+    connection = kind(host, port, deadline=deadline, address=address)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         connection.request("GET", path, headers=headers)
@@ -169,13 +234,6 @@ def refusal(address: str, allow_loopback: bool = False) -> str:
     return ""
 
 
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise FetchError("timed out")
-    return left
-
-
 def _reason(error: BaseException) -> str:
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return text[:120]
@@ -184,13 +242,14 @@ def _reason(error: BaseException) -> str:
 class PinnedHTTP(http.client.HTTPConnection):
     """An HTTP connection to an address checked beforehand, whatever the host name says."""
 
-    def __init__(self, host: str, port: int, *, timeout: float, address: str) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self.address = address
+    def __init__(self, host: str, port: int, *, deadline: Deadline, address: str) -> None:
+        super().__init__(host, port, timeout=deadline.remaining())
+        self.address, self.deadline = address, deadline
         self.raw_socket: socket.socket | None = None
 
     def connect(self) -> None:
         self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.deadline.watch(self.sock)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.raw_socket = self.sock  # kept: the connection lets go of it once a reply is read
 
