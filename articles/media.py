@@ -14,6 +14,8 @@ content hashes, so a file is never overwritten with other content and may be cac
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -82,15 +84,48 @@ def media_url(name: str) -> str:
 
 
 def store(renditions: RenditionSet) -> dict[str, Any]:
-    """Write every rendition's file (those already there with the same size are kept) and
-    return the manifest to keep in :attr:`StoredImage.renditions`."""
+    """Write every rendition's file and return the manifest to keep in
+    :attr:`StoredImage.renditions`.
+
+    A file already there with the same size is kept, but made new again (its modification
+    time now): until the row names it, it may be one that no row names (an image that came
+    back, A -> B -> A), and ``prune_images`` deletes only unnamed files that are old.
+    """
     for item in renditions.renditions:
         if default_storage.exists(item.name):
             if default_storage.size(item.name) == len(item.data):
+                _refresh(item.name, item.data)
                 continue
             default_storage.delete(item.name)  # left half-written by a crash: write it again
         default_storage.save(item.name, ContentFile(item.data))
     return renditions.manifest()
+
+
+def _refresh(name: str, data: bytes) -> None:
+    """Make a stored file's modification time now: touched on disk; written again in object
+    storage (the same name, the same bytes: it overwrites, ``file_overwrite``)."""
+    try:
+        path = default_storage.path(name)
+    except NotImplementedError:
+        default_storage.save(name, ContentFile(data))
+        return
+    os.utime(path)
+
+
+def manifest_names(made: dict[str, Any] | None) -> set[str]:
+    """Every storage name a manifest (:attr:`StoredImage.renditions`) uses."""
+    names: set[str] = set()
+    for key, value in (made or {}).items():
+        if key == "webp":
+            names.update(entry[2] for entry in value)
+        elif isinstance(value, list):
+            names.add(value[2])
+    return names
+
+
+def files_exist(names: Iterable[str]) -> bool:
+    """Whether every one of these stored files is there."""
+    return all(default_storage.exists(name) for name in names)
 
 
 def save_fetched(

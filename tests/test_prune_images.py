@@ -10,6 +10,7 @@ import time
 import pytest
 from django.core.management import CommandError, call_command
 
+from articles.imaging import prune
 from articles.media import StoredImage, store
 from articles.renditions import make_renditions
 
@@ -66,3 +67,32 @@ def test_a_negative_grace_is_a_usage_error():
     with pytest.raises(CommandError) as caught:
         run("--grace-hours", "-1")
     assert caught.value.returncode == 2
+
+
+def test_storing_an_image_again_makes_its_files_new(settings, tmp_path):
+    """An image that comes back (A -> B -> A) reuses its old files: they must not look old
+    and unnamed to a prune running before the row names them again."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    made = make_renditions(images.photo((900, 500), seed=4))
+    store(made)
+    for path in (tmp_path / "media").rglob("*.*"):
+        age(path, 48)
+    manifest = store(made)
+    assert run() == f"Stored files: 0 deleted, 0 kept, {len(names(manifest))} too recent to judge"
+
+
+def test_files_an_image_stored_during_the_prune_names_are_kept(settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    made = make_renditions(images.photo((900, 500), seed=5))
+    manifest = store(made)
+    for path in (tmp_path / "media").rglob("*.*"):
+        age(path, 48)
+    listed = prune.stored_files
+
+    def listing_while_a_fetch_stores_it():
+        yield from listed()
+        StoredImage.objects.create(article=make_article(), renditions=store(made))
+
+    monkeypatch.setattr(prune, "stored_files", listing_while_a_fetch_stores_it)
+    assert run().startswith("Stored files: 0 deleted")
+    assert all((tmp_path / "media" / name).is_file() for name in names(manifest))

@@ -32,7 +32,7 @@ from articles.renditions import DEFAULT_MAX_PIXELS, ImageRefused, RenditionSet, 
 
 from . import workers
 from .jobs import Job, due_jobs
-from .safehttp import FetchError, Policy, fetch
+from .safehttp import Fetched, FetchError, Policy, fetch
 
 
 @dataclass
@@ -175,10 +175,8 @@ def _work(
     host_limit: threading.BoundedSemaphore,
 ) -> Outcome:
     try:
-        with host_limit:
-            got = fetch(job.url, options.policy, etag=job.etag, last_modified=job.last_modified)
-        digest = hashlib.sha256(got.data).hexdigest() if got.status == 200 else ""
-        if got.status == 304 or (job.source_hash and digest == job.source_hash):
+        got, digest, unchanged = _download(job, options.policy, host_limit)
+        if unchanged:
             return Outcome(job, etag=got.etag, last_modified=got.last_modified)
         made = renderer.render(got.data)
         return Outcome(job, made, digest, got.etag, got.last_modified)
@@ -190,6 +188,25 @@ def _work(
         return Outcome(job, failure="out of memory making its renditions")
     except Exception as error:  # noqa: BLE001 - one image's surprise must not stop the run
         return Outcome(job, failure=f"unexpected {type(error).__name__}: {error}"[:200])
+
+
+def _download(
+    job: Job, policy: Policy, host_limit: threading.BoundedSemaphore
+) -> tuple[Fetched, str, bool]:
+    """The response, the hash of its bytes, and whether the copy we hold is current: asked
+    conditionally, or the same bytes, and its stored files all there (else, our copy being
+    gone, the whole image is fetched again)."""
+    with host_limit:
+        got = fetch(job.url, policy, etag=job.etag, last_modified=job.last_modified)
+    digest = hashlib.sha256(got.data).hexdigest() if got.status == 200 else ""
+    if got.status == 304 or (job.source_hash and digest == job.source_hash):
+        if media.files_exist(job.files):
+            return got, digest, True
+        if got.status == 304:
+            with host_limit:
+                got = fetch(job.url, policy)
+            digest = hashlib.sha256(got.data).hexdigest()
+    return got, digest, False
 
 
 class Renderer:

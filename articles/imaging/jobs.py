@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.db.models import F, FilteredRelation, Q
 
-from articles.media import StoredImage
+from articles.media import StoredImage, manifest_names
 from articles.models import Article
 
 _WAITING = "waiting"
@@ -32,6 +32,7 @@ class Job:
     etag: str = ""  # asked conditionally when we hold the image from this address
     last_modified: str = ""
     source_hash: str = ""
+    files: tuple[str, ...] = ()  # the stored files of the copy we hold (checked when unchanged)
 
     @property
     def host(self) -> str:
@@ -61,7 +62,7 @@ def due_jobs(now: dt.datetime, recheck_after: dt.timedelta, limit: int | None = 
             "pk", "title", "lead_url", "stored_image__origin", "stored_image__source_url",
             "stored_image__etag", "stored_image__last_modified", "stored_image__source_hash",
             "stored_image__width", "stored_image__retry_at", "stored_image__checked_at",
-            named=True,
+            "stored_image__renditions", named=True,
         )
     )  # fmt: skip
     plan = Plan()
@@ -100,4 +101,5 @@ def _job(row: Any, now: dt.datetime, recheck_after: dt.timedelta) -> Job | str |
         row.stored_image__etag,
         row.stored_image__last_modified,
         row.stored_image__source_hash,
+        tuple(sorted(manifest_names(row.stored_image__renditions))),
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from articles.media import StoredImage
+from articles.media import StoredImage, manifest_names
 from articles.renditions import FOLDER
 
 
@@ -34,11 +34,7 @@ def named_files() -> set[str]:
     """Every storage name a stored image's renditions use."""
     names: set[str] = set()
     for (made,) in StoredImage.objects.values_list("renditions").iterator(chunk_size=2000):
-        for key, value in (made or {}).items():
-            if key == "webp":
-                names.update(entry[2] for entry in value)
-            elif isinstance(value, list):
-                names.add(value[2])
+        names |= manifest_names(made)
     return names
 
 
@@ -57,15 +53,35 @@ def _listdir(path: str) -> tuple[list[str], list[str]]:
 
 
 def prune(grace: dt.timedelta, *, dry_run: bool = False) -> PruneSummary:
+    """Delete the old files no row names. A fetch may store an image meanwhile, reusing old
+    files no row named (an image that came back): it makes them new first, then writes the
+    row naming them (:func:`articles.media.store`). So the names are read again once the
+    listing is done, and each file's age just before it is deleted."""
     named, summary = named_files(), PruneSummary()
     cutoff = timezone.now() - grace
+    candidates = []
     for name in stored_files():
         if name in named:
             summary.kept += 1
-        elif default_storage.get_modified_time(name) > cutoff:
+        elif _modified(name) > cutoff:
+            summary.recent += 1
+        else:
+            candidates.append(name)
+    named = named_files()
+    for name in candidates:
+        if name in named:
+            summary.kept += 1
+        elif _modified(name) > cutoff:
             summary.recent += 1
         else:
             summary.deleted += 1
             if not dry_run:
                 default_storage.delete(name)
     return summary
+
+
+def _modified(name: str) -> dt.datetime:
+    try:
+        return default_storage.get_modified_time(name)
+    except FileNotFoundError:  # gone meanwhile (another prune)
+        return timezone.now()
