@@ -4,8 +4,9 @@ files that went missing, a storage that fails."""
 from __future__ import annotations
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 
-from articles.media import StoredImage
+from articles.media import StoredImage, backoff
 
 from . import images
 from .test_fetch_images import media, run, server, stored_files, story_with_image  # noqa: F401
@@ -24,3 +25,27 @@ def test_an_unchanged_image_whose_files_are_gone_is_stored_again(server, media, 
     assert (out.strip(), err) == ("Images: 1 fetched, 0 unchanged, 0 failed", "")
     assert stored_files(media) == files
     assert StoredImage.objects.get(article=article).has_image
+
+
+class FailingStorage(FileSystemStorage):
+    """A storage whose writes fail with what is not an OSError (as boto3's do)."""
+
+    def save(self, name, content, max_length=None):
+        raise RuntimeError("An error occurred (InternalError) when calling PutObject\nmore")
+
+
+def test_a_storage_that_fails_costs_the_image_with_a_back_off(server, media, settings):  # noqa: F811
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.FailingStorage", "OPTIONS": {"location": media}},
+    }
+    article = story_with_image(server.add("/1.jpg", images.photo(seed=1)))
+    out, err = run()
+    assert out.strip() == "Images: 0 fetched, 0 unchanged, 1 failed"
+    reason = "could not store it: RuntimeError: An error occurred (InternalError) when calling"
+    assert err.strip() == f"story {article.pk} ({article.title}): {server.url('/1.jpg')}: " + (
+        reason + " PutObject"
+    )
+    row = StoredImage.objects.get(article=article)
+    assert (row.failures, row.has_image) == (1, False) and row.failure.startswith(reason)
+    assert row.retry_at - row.checked_at == backoff(1)

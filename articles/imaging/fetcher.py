@@ -8,13 +8,14 @@ writes files and rows, as results come in: the files first, then the row naming 
 however many images a run has.
 
 An image that fails (an HTTP error, a timeout, a refused address, bytes that are not an
-image...) costs that image alone: its reason is reported through ``on_failure`` and kept on
-its row, and it is tried again after a back-off.
+image, a storage that cannot take its files...) costs that image alone: its reason is reported
+through ``on_failure`` and kept on its row, and it is tried again after a back-off.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import hashlib
 import multiprocessing
@@ -100,23 +101,11 @@ def fetch_images(
 def _record(outcome: Outcome, summary: FetchSummary, on_failure: FailureHandler | None) -> None:
     job = outcome.job
     try:
-        if outcome.failure:
+        _save(outcome)
+    except Exception as error:  # noqa: BLE001 - a storage failing (S3, a full disk), a story gone
+        outcome = Outcome(job, failure=f"could not store it: {_line(error)}")
+        with contextlib.suppress(DatabaseError):  # the story went: nowhere to keep the failure
             media.save_failure(job.article_id, job.url, outcome.failure)
-        elif outcome.renditions is None:
-            media.save_unchanged(
-                job.article_id, etag=outcome.etag, last_modified=outcome.last_modified
-            )
-        else:
-            media.save_fetched(
-                job.article_id,
-                outcome.renditions,
-                source_url=job.url,
-                source_hash=outcome.source_hash,
-                etag=outcome.etag,
-                last_modified=outcome.last_modified,
-            )
-    except (DatabaseError, OSError) as error:  # the story went meanwhile; a full disk
-        outcome = Outcome(job, failure=f"could not store it: {error}".splitlines()[0][:200])
     if outcome.failure:
         summary.failed += 1
         if on_failure:
@@ -125,6 +114,28 @@ def _record(outcome: Outcome, summary: FetchSummary, on_failure: FailureHandler 
         summary.unchanged += 1
     else:
         summary.fetched += 1
+
+
+def _save(outcome: Outcome) -> None:
+    job = outcome.job
+    if outcome.failure:
+        media.save_failure(job.article_id, job.url, outcome.failure)
+    elif outcome.renditions is None:
+        media.save_unchanged(job.article_id, etag=outcome.etag, last_modified=outcome.last_modified)
+    else:
+        media.save_fetched(
+            job.article_id,
+            outcome.renditions,
+            source_url=job.url,
+            source_hash=outcome.source_hash,
+            etag=outcome.etag,
+            last_modified=outcome.last_modified,
+        )
+
+
+def _line(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}"[:200] if text else type(error).__name__
 
 
 def _outcomes(jobs: list[Job], options: Options) -> Iterator[Outcome]:
