@@ -44,6 +44,8 @@ FORMATS = frozenset(
     | ({"AVIF"} if features.check("avif") else set())  # when Pillow was built with libavif
 )
 DEFAULT_MAX_PIXELS = 50_000_000
+# The longest side a WebP can have: an image so tall that a rendition would be taller is refused.
+WEBP_MAX_SIDE = 16383
 # A JPEG is decoded at no less than this many pixels each way (when it has them).
 DECODE_AT_LEAST = max(*WIDTHS, *CARD_SIZE)
 # Files are stored under this folder, by content: images/ab/abcdef…-800.webp
@@ -95,6 +97,11 @@ def make_renditions(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Ren
     """
     image = decode(data, max_pixels=max_pixels)
     width, height = image.width, image.height
+    widest = max(_widths(width))
+    if round(height * widest / width) > WEBP_MAX_SIDE:
+        raise ImageRefused(
+            f"too tall: {width}x{height} would make a rendition over {WEBP_MAX_SIDE} pixels high"
+        )
     scaled: dict[int, Image.Image] = {}
     source = image
     for size in sorted(_widths(width), reverse=True):

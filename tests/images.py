@@ -84,6 +84,11 @@ def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
     )
 
 
+def tall_png(width: int = 1, height: int = 20000) -> bytes:
+    """An image taller than a WebP can be at any of its renditions' widths."""
+    return encode(Image.new("RGB", (width, height), (10, 120, 200)), "PNG")
+
+
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 

@@ -76,6 +76,7 @@ def test_an_editor_replaces_the_lead_image(editor, media):
     [
         (b"%PDF-1.4 not a picture", "Not a usable image: not an image Pillow recognises."),
         (images.bomb_png(), "Not a usable image: too many pixels"),
+        (images.tall_png(), "Not a usable image: too tall: 1x20000 would make a rendition"),
         (images.photo((400, 300))[:2000], "Not a usable image: broken JPEG image"),
         (b"\xff\xd8" + b"x" * 3000, "The file is too large: at most 2,048 bytes."),
     ],

@@ -112,6 +112,7 @@ BAD = {
     "/html.jpg": ({"body": b"<html>hi</html>"}, "not an image Pillow recognises"),
     "/cut.jpg": ({"body": images.photo()[:5000]}, "broken JPEG image"),
     "/bomb.png": ({"body": images.bomb_png(), "content_type": "image/png"}, "too many pixels"),
+    "/tall.png": ({"body": images.tall_png(), "content_type": "image/png"}, "too tall: 1x20000"),
     "/inside.jpg": (
         {"status": 302, "headers": {"Location": "http://10.0.0.7/x.jpg"}},
         "refused: 10.0.0.7 is a private address",

@@ -120,6 +120,8 @@ def test_an_embedded_colour_profile_is_applied_and_not_kept():
         (b"<html>not an image</html>", "not an image Pillow recognises"),
         (images.photo((800, 450))[:3000], "broken JPEG image"),
         (images.bomb_png(), "too many pixels"),
+        (images.tall_png(), "too tall: 1x20000 would make a rendition over 16383 pixels high"),
+        (images.tall_png(1200, 17000), "too tall: 1200x17000"),
     ],
 )
 def test_what_is_not_a_usable_image_is_refused_with_a_reason(data, reason):
