@@ -63,10 +63,16 @@ class StoredImage(ContentModel):
     checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     stored_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # ``objects`` (the default) moves the content version on with every write. This one does
+    # not: for the fetcher's bookkeeping (asked again, failed), which changes nothing readers
+    # see, and must not empty every cached page each time.
+    bookkeeping = models.Manager()
+
     class Meta:
         ordering = ["article"]
         verbose_name = "stored image"
         verbose_name_plural = "stored images"
+        default_manager_name = "objects"  # the one whose writes move the content version on
         indexes = [models.Index(fields=["retry_at"], name="stored_image_retry")]
 
     def __str__(self) -> str:
@@ -159,40 +165,49 @@ def save_fetched(
 
 
 def save_unchanged(article_id: int, *, etag: str = "", last_modified: str = "") -> None:
-    """The source answered "not modified": note when it was asked."""
+    """The source answered "not modified": note when it was asked (readers see nothing
+    change: the content version stays)."""
     values: dict[str, Any] = {"checked_at": timezone.now(), "failure": "", "failures": 0}
     values["retry_at"] = None
     if etag:
         values["etag"] = etag[:1024]
     if last_modified:
         values["last_modified"] = last_modified[:64]
-    StoredImage.objects.filter(article_id=article_id, origin=StoredImage.Origin.FETCHED).update(
+    StoredImage.bookkeeping.filter(article_id=article_id, origin=StoredImage.Origin.FETCHED).update(
         **values
     )
 
 
 def save_failure(article_id: int, source_url: str, reason: str) -> None:
     """Keep why the fetch failed and when to try again (later after each failure in a row);
-    renditions stored before from the same address stay."""
-    now = timezone.now()
+    renditions stored before from the same address stay. The content version moves on only
+    when readers lose an image (stored from an address the story no longer has)."""
     with transaction.atomic():
-        row, _ = StoredImage.objects.select_for_update().get_or_create(article_id=article_id)
+        row = StoredImage.bookkeeping.select_for_update().filter(article_id=article_id).first()
+        if row is None:
+            StoredImage.bookkeeping.bulk_create(
+                [StoredImage(article_id=article_id, source_url=source_url, **_failed(1, reason))]
+            )
+            return
         if row.origin != StoredImage.Origin.FETCHED:
             return
-        if row.source_url != source_url:
-            row.renditions, row.width, row.height, row.etag, row.last_modified = (
-                {},
-                None,
-                None,
-                "",
-                "",
-            )
-            row.source_url, row.failures = source_url, 0
-        row.failures += 1
-        row.failure = reason[:300]
-        row.checked_at = now
-        row.retry_at = now + backoff(row.failures)
-        row.save()
+        if row.source_url == source_url:
+            values = _failed(row.failures + 1, reason)
+        else:
+            values = {"source_url": source_url, "renditions": {}, "width": None, "height": None}
+            values.update(etag="", last_modified="", **_failed(1, reason))
+        manager = StoredImage.objects if "renditions" in values and row.renditions else None
+        (manager or StoredImage.bookkeeping).filter(pk=row.pk).update(**values)
+
+
+def _failed(failures: int, reason: str) -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "failures": failures,
+        "failure": reason[:300],
+        "checked_at": now,
+        "retry_at": now + backoff(failures),
+    }
 
 
 def backoff(failures: int) -> dt.timedelta:

@@ -3,10 +3,14 @@ files that went missing, a storage that fails."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.storage import FileSystemStorage
+from django.utils import timezone
 
 from articles.media import StoredImage, backoff
+from serving.content_version import content_version
 
 from . import images
 from .test_fetch_images import media, run, server, stored_files, story_with_image  # noqa: F401
@@ -49,3 +53,28 @@ def test_a_storage_that_fails_costs_the_image_with_a_back_off(server, media, set
     row = StoredImage.objects.get(article=article)
     assert (row.failures, row.has_image) == (1, False) and row.failure.startswith(reason)
     assert row.retry_at - row.checked_at == backoff(1)
+
+
+def test_only_what_readers_see_moves_the_content_version(
+    server,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    def version_after(*args: str) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            run(*args)
+        return content_version()
+
+    failing = story_with_image(server.url("/missing.jpg"))
+    article = story_with_image(server.add("/1.jpg", images.photo(seed=1), etag='"a"'))
+    first = version_after()
+    assert first > 0  # a new image
+    assert version_after("--recheck-after", "0") == first  # unchanged (304)
+    past = timezone.now() - dt.timedelta(days=1)
+    server.routes["/1.jpg"] = images.Route(status=503)
+    StoredImage.bookkeeping.filter(article=failing).update(retry_at=past)
+    assert version_after("--recheck-after", "0") == first  # failed: a recheck, a retry
+    assert StoredImage.objects.get(article=article).has_image  # the copy stays
+    assert StoredImage.objects.get(article=failing).failures == 2
+    server.add("/1.jpg", images.photo(seed=2))
+    StoredImage.bookkeeping.filter(article=article).update(retry_at=past)
+    assert version_after("--recheck-after", "0") > first  # a new image
