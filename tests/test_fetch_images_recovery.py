@@ -78,3 +78,23 @@ def test_only_what_readers_see_moves_the_content_version(
     server.add("/1.jpg", images.photo(seed=2))
     StoredImage.bookkeeping.filter(article=article).update(retry_at=past)
     assert version_after("--recheck-after", "0") > first  # a new image
+
+
+def test_a_failed_recheck_is_tried_again_after_its_back_off(server):  # noqa: F811
+    article = story_with_image(server.add("/1.jpg", images.photo(seed=1), etag='"a"'))
+    run()
+    server.routes["/1.jpg"] = images.Route(status=503)
+    out, _ = run("--recheck-after", "0")
+    assert out.strip() == "Images: 0 fetched, 0 unchanged, 1 failed"
+    row = StoredImage.objects.get(article=article)
+    assert row.retry_at - row.checked_at == backoff(1) and row.has_image
+    out, _ = run()
+    assert out.strip() == "Images: 0 fetched, 0 unchanged, 0 failed (1 waiting to be tried again)"
+    later = timezone.now() - backoff(1)  # the back-off has passed, a day has not
+    StoredImage.bookkeeping.filter(pk=row.pk).update(checked_at=later, retry_at=later)
+    server.add("/1.jpg", images.photo(seed=1), etag='"a"')
+    out, _ = run()
+    assert out.strip() == "Images: 0 fetched, 1 unchanged, 0 failed"
+    assert server.not_modified["/1.jpg"] == 1  # asked again, conditionally
+    row.refresh_from_db()
+    assert (row.failures, row.retry_at, row.has_image) == (0, None, True)

@@ -87,13 +87,14 @@ def _job(row: Any, now: dt.datetime, recheck_after: dt.timedelta) -> Job | str |
         return None  # an editor's choice
     if row.stored_image__source_url != row.lead_url:
         return new
-    if row.stored_image__retry_at is not None and row.stored_image__retry_at > now:
+    retry_at = row.stored_image__retry_at
+    if retry_at is not None and retry_at > now:
         return _WAITING
     if row.stored_image__width is None:
         return new  # failed before, its time has come
     checked = row.stored_image__checked_at
-    if checked is not None and checked > now - recheck_after:
-        return _RECENT
+    if retry_at is None and checked is not None and checked > now - recheck_after:
+        return _RECENT  # (a failed recheck's time comes with its back-off, not recheck_after)
     return Job(
         row.pk,
         row.title,
