@@ -93,3 +93,24 @@ def test_stored_images_cost_lists_no_query(client, django_assert_num_queries, co
     with django_assert_num_queries(3):
         html = client.get("/").content.decode()
     assert html.count("<picture") == count
+
+
+def test_an_editors_upload_does_not_carry_the_sources_title_and_credit(client):
+    fetched, uploaded = story("Fetched"), story("Uploaded", minutes_ago=1)
+    for article in (fetched, uploaded):
+        ArticleImage.objects.create(
+            article=article,
+            position=0,
+            url=f"https://img.example.com/{article.pk}.jpg",
+            title="Source caption",
+            attribution="Photo: Reuters",
+        )
+    StoredImage.objects.create(article=fetched, renditions=images.manifest(1))
+    StoredImage.objects.create(
+        article=uploaded, origin=StoredImage.Origin.UPLOAD, renditions=images.manifest(2)
+    )
+    page = client.get(fetched.get_absolute_url()).content.decode()
+    assert "<figcaption>Photo: Reuters</figcaption>" in page and 'alt="Source caption"' in page
+    page = client.get(uploaded.get_absolute_url()).content.decode()
+    assert "Reuters" not in page and "Source caption" not in page
+    assert 'alt="Uploaded"' in page

@@ -251,13 +251,14 @@ def _lead_image(story: Any) -> LeadImage | None:
     if not made or not made.get("webp"):
         return None
     width, height, _ = made["webp"][-1]
+    source = story.lead_origin != StoredImage.Origin.UPLOAD  # an editor's is not the source's
     return LeadImage(
         src=media_url(made["jpeg"][2]),
         srcset=", ".join(f"{media_url(name)} {w}w" for w, _, name in made["webp"]),
         width=width,
         height=height,
-        title=story.lead_title or "",
-        attribution=story.lead_attribution or "",
+        title=(source and story.lead_title) or "",
+        attribution=(source and story.lead_attribution) or "",
         card=media_url(made["card"][2]),
         src_bytes=made.get("jpeg_bytes", 0),
     )
