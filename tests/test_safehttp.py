@@ -43,6 +43,10 @@ def server():
         ("::ffff:10.0.0.1", "private"),
         ("::ffff:127.0.0.1", "loopback"),
         ("100.64.0.1", "not a public address"),
+        ("2002:7f00:1::", "loopback address inside a 6to4 or Teredo address"),
+        ("2002:a9fe:a9fe::", "link-local address inside a 6to4"),
+        ("2002:a00:1::1", "private address inside a 6to4"),
+        ("2001:0:5db8:d822::80fe:fffe", "loopback address inside a 6to4 or Teredo"),  # 127.1.0.1
     ],
 )
 def test_internal_addresses_are_refused(address, why):

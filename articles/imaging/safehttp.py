@@ -4,7 +4,8 @@ Only ``http`` and ``https``. Every connection, each redirect's included (at most
 ``MAX_REDIRECTS``), goes to an address resolved and checked first: loopback, private,
 link-local (the cloud metadata address 169.254.169.254 among them), multicast, reserved,
 unspecified and other non-global addresses are refused, IPv4 and IPv6 alike (an IPv4 address
-written as IPv6 is judged as the IPv4 one). The connection is then made to that checked
+written as IPv6 is judged as the IPv4 one, and an IPv6 address leading to an IPv4 one, 6to4 or
+Teredo, is judged by that one too). The connection is then made to that checked
 address, never resolved again (no DNS rebinding between check and connect); HTTPS still
 verifies the certificate against the host name. ``allow_loopback`` (the setting
 ``IMAGE_FETCH_ALLOW_LOOPBACK=1``) lets 127.0.0.0/8 and ::1 through, for tests and local hosts,
@@ -224,6 +225,10 @@ def refusal(address: str, allow_loopback: bool = False) -> str:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    for inner in _embedded(ip):
+        refused = refusal(str(inner), allow_loopback)
+        if refused:
+            return f"{refused} inside a 6to4 or Teredo address"
     if allow_loopback and any(ip in network for network in _LOOPBACK):
         return ""
     for name in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
@@ -232,6 +237,16 @@ def refusal(address: str, allow_loopback: bool = False) -> str:
     if not ip.is_global:
         return "not a public address"
     return ""
+
+
+def _embedded(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 one leads to: 6to4 (2002::/16) and Teredo (2001::/32), the
+    Teredo server's and client's."""
+    if ip.version != 6:
+        return []
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    return list(ip.teredo or ())
 
 
 def _reason(error: BaseException) -> str:
