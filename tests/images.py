@@ -240,3 +240,12 @@ def renditions_or_die(data: bytes, **options):
     if data == b"die":
         os._exit(9)
     return make_renditions(data, **options)
+
+
+def renditions_and_pid(data: bytes, **options):
+    """make_renditions, and the id of the process that made them."""
+    import os
+
+    from articles.renditions import make_renditions
+
+    return make_renditions(data, **options), os.getpid()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import io
+import os
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from articles.imaging import fetcher
 from articles.media import StoredImage, backoff
 from articles.models import ArticleImage
 
@@ -194,13 +196,26 @@ def test_an_editors_choice_is_left_alone(server):
     assert server.requests["/1.jpg"] == 0
 
 
-def test_renditions_run_in_worker_processes(server, media):
+def test_renditions_run_in_worker_processes(server, media, monkeypatch):
+    pids = []
+
+    class Watched(fetcher.Renderer):
+        def __init__(self, cores: int, max_pixels: int) -> None:
+            super().__init__(cores, max_pixels, function=images.renditions_and_pid)
+
+        def render(self, data: bytes):
+            made, pid = super().render(data)
+            pids.append(pid)
+            return made
+
+    monkeypatch.setattr(fetcher, "Renderer", Watched)
     for n in range(3):
         story_with_image(server.add(f"/{n}.jpg", images.photo((800, 450), seed=n)))
     out = io.StringIO()
     call_command("fetch_images", "--workers", "2", stdout=out, stderr=io.StringIO())
     assert out.getvalue().strip() == "Images: 3 fetched, 0 unchanged, 0 failed"
     assert StoredImage.objects.filter(width=800).count() == 3
+    assert len(pids) == 3 and os.getpid() not in pids
 
 
 def test_downloads_to_one_host_are_limited(server):
