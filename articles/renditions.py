@@ -200,10 +200,6 @@ def _scaled(image: Image.Image, width: int) -> Image.Image:
     return image.resize((width, height), _LANCZOS, reducing_gap=2.0)
 
 
-def _webp(image: Image.Image, width: int) -> Rendition:
-    return _encode(_scaled(image, width), "webp")
-
-
 def _encode(image: Image.Image, kind: str, fmt: str = "WEBP") -> Rendition:
     out = io.BytesIO()
     if fmt == "WEBP":

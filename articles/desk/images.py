@@ -22,7 +22,6 @@ from articles.renditions import ImageRefused, RenditionSet, make_renditions
 UPLOAD, REMOVE, RESTORE = "replace_lead_image", "remove_lead_image", "restore_source_image"
 IMAGE_FIELDS = (UPLOAD, REMOVE, RESTORE)
 NO_IMAGE = "No stored image"
-BLANK = '<span class="article-thumb article-thumb--none" title="{}"></span>'
 
 
 def stored_of(article: Article) -> media.StoredImage | None:
