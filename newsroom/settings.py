@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "articles.ingest",
     "articles.reader",
     "articles.desk",
+    "articles.imaging",
     "serving",
     "axes",
 ]
@@ -192,7 +193,14 @@ CONTENT_VERSION_IN_CACHE = env_bool("DJANGO_CONTENT_VERSION_IN_CACHE", default=b
 # Pages whose query is free text, cleaned by the page itself: a NUL in it is no error there.
 NUL_ALLOWED_QUERY_PATHS = ["/search/"]
 # Searches are not cached: any text a reader types would be a page of its own (/search/).
-PAGE_CACHE_EXCLUDED_PATHS = ["/healthz", "/admin/", "/static/", "/favicon.ico", "/search/"]
+PAGE_CACHE_EXCLUDED_PATHS = [
+    "/healthz",
+    "/admin/",
+    "/static/",
+    "/media/",
+    "/favicon.ico",
+    "/search/",
+]
 # The query parameters public pages read (list cursors, the sitemaps' page): only these make a
 # cached page's key, so "?x=1", "?x=2"... share one entry. A public page that reads another
 # parameter must add it here (tests/test_cache.py checks the pages that read some).
@@ -203,13 +211,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# No inline scripts or styles anywhere, the admin included; story images come from providers.
+# No inline scripts or styles anywhere, the admin included; no image from another site.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "https:", "data:"],
+        "img-src": [SELF],  # story images are our own copies (fetch_images, /media/)
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -243,6 +251,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+# Stored images (articles/media.py): files under MEDIA_ROOT, or in S3-compatible object storage
+# when IMAGE_S3_BUCKET is set (several servers share them; docs/DEPLOY.md). Either way readers
+# get them from this site, under MEDIA_URL (serving/media.py).
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -253,11 +266,38 @@ STORAGES = {
         )
     },
 }
+# IMAGE_S3_BUCKET: stored images in S3-compatible object storage (django-storages), shared by
+# every server; readers still get them through this site. Credentials as boto3 reads them
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or the machine's role). docs/DEPLOY.md.
+IMAGE_S3_BUCKET = os.environ.get("IMAGE_S3_BUCKET", "")
+if IMAGE_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": IMAGE_S3_BUCKET,
+            "endpoint_url": os.environ.get("IMAGE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("IMAGE_S3_REGION") or None,
+            "location": os.environ.get("IMAGE_S3_PREFIX", ""),
+            "default_acl": None,  # private: only this site reads them
+            "querystring_auth": True,
+            "file_overwrite": True,  # names are content hashes: same name, same bytes
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Seed import
 SEEDS_DIR = BASE_DIR / "seeds"
+
+# Stored images (python manage.py fetch_images; articles/imaging/). IMAGE_FETCH_ALLOW_LOOPBACK
+# lets the fetcher reach 127.0.0.0/8 and ::1 (tests, a local host), never another internal
+# address.
+IMAGE_FETCH_ALLOW_LOOPBACK = env_bool("IMAGE_FETCH_ALLOW_LOOPBACK", default=False)
+IMAGE_FETCH_TIMEOUT = float(os.environ.get("IMAGE_FETCH_TIMEOUT", "15"))
+IMAGE_FETCH_MAX_BYTES = int(os.environ.get("IMAGE_FETCH_MAX_BYTES", str(20 * 1024 * 1024)))
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", "50000000"))
+IMAGE_UPLOAD_MAX_BYTES = int(os.environ.get("IMAGE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from articles.media import StoredImage, store
 from articles.models import ArticleImage, Category, Provider, RelatedLink
+from articles.renditions import make_renditions
 
+from . import images
 from .conftest import axe_violations
 from .factories import make_article
 
@@ -29,21 +32,18 @@ EXCERPT = (
 )
 
 
-def _image(route) -> None:
-    """Stand-in pictures for the providers' images (the tests run offline)."""
-    hue = sum(route.request.url.encode()) % 360
-    svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="450">'
-        f'<rect width="800" height="450" fill="hsl({hue} 45% 55%)"/>'
-        f'<circle cx="600" cy="120" r="70" fill="hsl({hue} 60% 80%)"/>'
-        f'<path d="M0 450 L260 220 L430 360 L560 260 L800 450Z" fill="hsl({hue} 40% 30%)"/></svg>'
-    )
-    route.fulfill(status=200, content_type="image/svg+xml", body=svg)
+def _publisher(route) -> None:
+    """Nothing may load a publisher's image: the pages show our stored copies."""
+    route.abort()
+    raise AssertionError(f"a page loaded {route.request.url}")
 
 
 @pytest.fixture
-def newsroom():
-    """A small published site: stories with topics, images and related coverage."""
+def newsroom(settings, tmp_path):
+    """A small published site: stories with topics, images (stored, with their renditions, as
+    fetch_images leaves them; a third only at its source, not yet stored) and related
+    coverage."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     now = timezone.now()
     kstp = Provider.objects.create(name="KSTP", domain="kstp.com")
     cbs = Provider.objects.create(name="CBS Local", domain="cbslocal.com")
@@ -65,18 +65,26 @@ def newsroom():
         provider=cbs, category=news, topics=["AI"],
         published=True, published_at=now - dt.timedelta(hours=2),
     )  # fmt: skip
+    others = []
     for n in range(6):
-        make_article(
+        story = make_article(
             title=f"Council budget story number {n + 1} with a long enough headline",
             excerpt=EXCERPT, provider=cbs if n % 2 else kstp, category=news,
             topics=["Elections", "AI"] if n % 2 else ["Climate"],
             published=True, published_at=now - dt.timedelta(hours=3 + n),
         )  # fmt: skip
-    for article in (lead, follow_up):
+        others.append(story)
+    waiting = others[0]
+    for n, article in enumerate((lead, follow_up, waiting)):
         ArticleImage.objects.create(
             article=article, position=0, url=f"https://img.{article.provider.domain}/lead.jpg",
             width=800, height=450, attribution="Photo: staff",
         )  # fmt: skip
+        if article is not waiting:
+            made = make_renditions(images.photo((1600, 900), seed=n + 3))
+            StoredImage.objects.create(
+                article=article, source_url=article.images.get().url, renditions=store(made)
+            )
     RelatedLink.objects.create(
         article=lead, position=0, title=follow_up.title, url=follow_up.url,
         web_url=follow_up.original_url, provider=cbs, published_at=follow_up.published_at,
@@ -101,7 +109,7 @@ def open_page(browser):
         )
         contexts.append(context)
         page = context.new_page()
-        page.route("https://img.*/**", _image)
+        page.route("https://img.*/**", _publisher)
         page.errors = []
         page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
         page.goto(url)
@@ -131,6 +139,9 @@ def test_reader_goes_home_topic_story_related(live_server, open_page, newsroom, 
 
     page.get_by_role("link", name=lead.title).click()
     assert page.locator("h1").inner_text() == lead.title
+    picture = page.locator(".lead img")
+    assert picture.evaluate("img => img.complete && img.naturalWidth") > 0  # our copy loaded
+    assert picture.evaluate("img => new URL(img.currentSrc).pathname").startswith("/media/")
     source = page.get_by_role("link", name="Read the full story at KSTP")
     assert source.get_attribute("href") == "https://kstp.com/news/facial-recognition/"
     screenshot(page, "article", tmp_path)

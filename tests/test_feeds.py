@@ -159,3 +159,20 @@ def test_xml_text_drops_every_character_xml_cannot_carry():
     from articles.reader.syndication import xml_text
 
     assert xml_text("a\x00b\x08c\td\ne\rf\x0b\x0c\x1f\x7fé\ufffe\uffffg") == "abc\td\ne\rf\x7fég"
+
+
+@pytest.mark.parametrize("url", ["/feeds/rss/", "/feeds/atom/"])
+def test_a_stored_lead_image_is_the_entrys_jpeg_enclosure_from_this_site(client, url):
+    from articles.media import StoredImage
+
+    from . import images
+
+    pictured = story("Pictured", minutes_ago=1)
+    made = {**images.manifest(pictured.pk), "jpeg_bytes": 12345}
+    StoredImage.objects.create(article=pictured, renditions=made)
+    story("Plain", minutes_ago=2)
+    entries = parse(client, url).entries
+    [enclosure] = [link for link in entries[0].links if link.rel == "enclosure"]
+    assert enclosure.href == f"http://testserver/media/{made['jpeg'][2]}"
+    assert (enclosure.type, enclosure.length) == ("image/jpeg", "12345")
+    assert not [link for link in entries[1].links if link.rel == "enclosure"]

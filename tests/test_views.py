@@ -12,9 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, ArticleImage, Category, Provider, RelatedLink
+from articles.models import Article, ArticleImage, Category, Provider, RelatedLink, StoredImage
 from articles.reader.pagination import Cursor
 
+from . import images
 from .factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +35,15 @@ def story(title: str, *, minutes_ago: int = 0, **fields) -> Article:
     return make_article(title=title, published_at=NOW - dt.timedelta(minutes=minutes_ago), **fields)
 
 
-def with_image(article: Article, **fields) -> ArticleImage:
+def with_image(article: Article, *, stored: bool = True, **fields) -> ArticleImage:
+    """The source's lead image, and (``stored``) our copy of it, as fetch_images leaves it."""
     values = {"url": f"https://img.example.com/{article.pk}.jpg", "width": 640, "height": 360}
-    return ArticleImage.objects.create(article=article, position=0, **{**values, **fields})
+    image = ArticleImage.objects.create(article=article, position=0, **{**values, **fields})
+    if stored:
+        StoredImage.objects.create(
+            article=article, source_url=image.url, renditions=images.manifest(article.pk)
+        )
+    return image
 
 
 def links(html: str) -> list[str]:
@@ -62,8 +69,11 @@ def test_home_items_show_provider_date_excerpt_image_and_topics(client):
     assert "Example News" in html
     assert f'datetime="{article.published_at.isoformat(timespec="seconds")}"' in html
     assert "What happened." in html
-    assert 'src="https://img.example.com/' in html and 'alt="Flooded street"' in html
-    assert 'width="640" height="360"' in html and 'loading="lazy"' in html
+    made = images.manifest(article.pk)
+    assert f'src="/media/{made["jpeg"][2]}"' in html and 'alt="Flooded street"' in html
+    assert f"/media/{made['webp'][0][2]} 400w" in html
+    assert 'width="1200" height="675"' in html
+    assert "img.example.com" not in html  # never the publisher's copy
     assert reverse("articles:topic", args=["climate"]) in links(html)
     assert article.get_absolute_url() in links(html)
 
@@ -184,7 +194,8 @@ def test_article_page_shows_the_story_and_links_to_the_source(client, django_ass
     assert "<h1>Council votes on cameras</h1>" in html
     assert "<p>First paragraph.</p>" in html and "<p>Second paragraph.</p>" in html
     assert f'<time datetime="{article.published_at.isoformat(timespec="seconds")}">' in html
-    assert 'width="800" height="450" loading="lazy"' in html
+    assert 'width="1200" height="675" fetchpriority="high"' in html  # above the fold
+    assert "img.example.com" not in html
     assert 'Example News</a> <span class="muted">(example.com)</span>' in html
     hrefs = links(html)
     assert "Read the full story at Example News" in html
@@ -206,14 +217,16 @@ def test_article_page_carries_seo_metadata(client):
     assert f'<link rel="canonical" href="{canonical}">' in html
     assert '<meta name="description" content="The council approved it.">' in html
     assert '<meta property="og:title" content="Council votes on cameras">' in html
-    assert '<meta property="og:image" content="https://img.example.com/' in html
+    card = f"http://testserver/media/{images.manifest(article.pk)['card'][2]}"
+    assert f'<meta property="og:image" content="{card}">' in html
+    assert '<meta property="og:image:width" content="1200">' in html
     assert '<meta name="twitter:card" content="summary_large_image">' in html
     data = ld_json(html)
     assert data["@type"] == "NewsArticle"
     assert data["headline"] == "Council votes on cameras"
     assert data["publisher"]["name"] == "Example News"
     assert data["isBasedOn"] == "https://kstp.com/story/1"
-    assert data["image"] == [f"https://img.example.com/{article.pk}.jpg"]
+    assert data["image"] == [card]
     assert data["datePublished"].startswith(article.published_at.strftime("%Y-%m-%dT%H:%M"))
 
 

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from articles.models import Article, ArticleImage
+from articles.models import Article
 
 from . import (
     axes_admin,  # noqa: F401  (shows axes' login records to superusers only)
@@ -25,6 +25,7 @@ from . import (
 )
 from .counting import EstimatedCountPaginator
 from .filters import AutocompleteFilter, DistinctValuesFilter, LargeGroupFilter
+from .images import LeadImageAdmin, stored_renditions, stored_thumbnail
 from .inlines import ArticleImageInline, RelatedLinkInline
 from .schedule import ScheduleAdmin, ScheduleFilter
 from .search import search_articles
@@ -50,7 +51,8 @@ SOURCE_HELP = (
 
 
 class ArticleChangeList(ChangeList):
-    """The article list fetches each row's lead image in one query, and skips big columns."""
+    """The article list joins each row's stored image (list_select_related), and skips big
+    columns."""
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
@@ -60,19 +62,11 @@ class ArticleChangeList(ChangeList):
             self.result_list = self.paginator.object_list.all()
 
     def get_queryset(self, request, exclude_parameters=None):
-        lead_images = (
-            ArticleImage.objects.filter(position=0).only("id", "article_id", "url").order_by()
-        )
-        return (
-            super()
-            .get_queryset(request, exclude_parameters)
-            .defer(*LIST_DEFERRED)
-            .prefetch_related(Prefetch("images", queryset=lead_images, to_attr="lead_images"))
-        )
+        return super().get_queryset(request, exclude_parameters).defer(*LIST_DEFERRED)
 
 
 @admin.register(Article)
-class ArticleAdmin(ScheduleAdmin):
+class ArticleAdmin(LeadImageAdmin, ScheduleAdmin):
     # The editor's controls (publish, view) come right after the title, so that they stay on
     # screen in a narrow list; the sortable columns keep their places (and their ?o= numbers).
     list_display = (
@@ -102,7 +96,7 @@ class ArticleAdmin(ScheduleAdmin):
         ("type", DistinctValuesFilter),
         ("published_at", admin.DateFieldListFilter),
     )
-    list_select_related = ("provider", "category")
+    list_select_related = ("provider", "category", "stored_image")
     search_fields = ("title", "excerpt", "provider__name", "provider__domain", "url")
     search_help_text = (
         "Searches headlines, excerpts, bodies, topics and provider names in any word form "
@@ -132,6 +126,16 @@ class ArticleAdmin(ScheduleAdmin):
             {
                 "description": OVERRIDE_HELP,
                 "fields": (("title_override", "title"), ("excerpt_override", "excerpt")),
+            },
+        ),
+        (
+            "Lead image",
+            {
+                "fields": (
+                    "stored_renditions",
+                    "replace_lead_image",
+                    ("remove_lead_image", "restore_source_image"),
+                )
             },
         ),
         (
@@ -170,9 +174,11 @@ class ArticleAdmin(ScheduleAdmin):
         "category", "topic_names", "type", "locale", "quality", "heat",
         "url", "web_url", "original_url", "amp_url", "cdn_amp_url",
         "sealed_data", "source_path", "created_at", "updated_at", "other_fields",
+        "stored_renditions",
     )  # fmt: skip
 
-    lead_image = staticmethod(columns.lead_image)
+    lead_image = staticmethod(stored_thumbnail)
+    stored_renditions = staticmethod(stored_renditions)
     public_page = staticmethod(columns.public_page)
     topic_names = staticmethod(columns.topic_names)
     sealed_data = staticmethod(columns.sealed_data)

@@ -9,31 +9,9 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.utils.html import format_html
 
-from articles.models import Article, ArticleImage
+from articles.models import Article
 
 NO_OTHER_FIELDS = "None: the imported file has no fields beyond those above."
-
-
-def thumbnail(image: ArticleImage | None, css_class: str = "article-thumb") -> str:
-    if image is None:
-        return ""
-    return format_html(
-        '<img src="{}" alt="" class="{}" loading="lazy" referrerpolicy="no-referrer">',
-        image.url,
-        css_class,
-    )
-
-
-@admin.display(description="image")
-def lead_image(article: Article) -> str:
-    """The lead image, from ``lead_images`` (prefetched by the article list, one query)."""
-    images = getattr(article, "lead_images", None)
-    return thumbnail(images[0] if images else None)
-
-
-@admin.display(description="image")
-def image_preview(image: ArticleImage) -> str:
-    return thumbnail(image, "inline-thumb")
 
 
 @admin.display(description="published")

@@ -15,8 +15,6 @@ from django.utils.functional import cached_property
 
 from articles.models import ArticleImage, RelatedLink
 
-from . import columns
-
 FIRST_ROWS = 50  # rows an inline shows; the rest are counted
 # A related link's own story is shown by its title; its large columns are never read.
 TARGET_DEFERRED = tuple(
@@ -71,9 +69,9 @@ class ReadOnlyInline(admin.TabularInline):
 
 class ArticleImageInline(ReadOnlyInline):
     model = ArticleImage
-    fields = ("preview", "position", "url", "width", "height", "title", "attribution")
-    readonly_fields = ("preview",)
-    preview = staticmethod(columns.image_preview)
+    # The source's addresses only: the admin loads no image from another site (the stored
+    # renditions are in the form's "Lead image" section).
+    fields = ("position", "url", "width", "height", "title", "attribution")
 
 
 class RelatedLinkInline(ReadOnlyInline):

@@ -11,10 +11,13 @@ its RSS, Atom and JSON Feed addresses, ``<list>/rss/``, ``…/atom/`` and ``…/
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 
 from django.contrib.syndication.views import Feed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
+from django.utils.feedgenerator import Enclosure
 from django.utils.http import urlencode
 
 from articles.models import Category, Provider, Term, Topic
@@ -26,6 +29,9 @@ from .syndication import JsonFeed, TextAtomFeed, TextRssFeed
 
 FEED_SIZE = 30
 SITE_NAME = "Newsroom"
+# The request a feed is being made for, for its absolute image addresses (a feed object serves
+# every request of every thread).
+_REQUEST: ContextVar[HttpRequest | None] = ContextVar("feed_request", default=None)
 
 
 class LatestFeed(Feed):
@@ -36,6 +42,13 @@ class LatestFeed(Feed):
 
     def description(self, obj: Term | None = None) -> str:
         return "The newest stories, gathered from publishers across the web."
+
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        token = _REQUEST.set(request)
+        try:
+            return super().__call__(request, *args, **kwargs)
+        finally:
+            _REQUEST.reset(token)
 
     def link(self) -> str:
         return reverse("articles:home")
@@ -63,6 +76,14 @@ class LatestFeed(Feed):
 
     def item_categories(self, item: StoryItem) -> list[str]:
         return [topic.name for topic in item.topic_links]
+
+    def item_enclosures(self, item: StoryItem) -> list[Enclosure]:
+        """The stored lead image's JPEG (feed readers take JPEG), from this site."""
+        if item.lead is None:
+            return []
+        request = _REQUEST.get()
+        url = request.build_absolute_uri(item.lead.src) if request else item.lead.src
+        return [Enclosure(url, str(item.lead.src_bytes), "image/jpeg")]
 
 
 class TermFeed(LatestFeed):

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
+from articles.media import StoredImage, media_url
 from articles.models import Category, Provider, Topic
 
 from . import queries
@@ -40,11 +41,16 @@ class When(NamedTuple):
 
 
 class LeadImage(NamedTuple):
-    url: str
-    width: int | None
-    height: int | None
+    """Our stored copy of a story's lead image, as pages show it (``articles.media``)."""
+
+    src: str  # the JPEG: browsers without WebP, feeds
+    srcset: str  # the WebP widths, for <source srcset>
+    width: int  # the widest rendition's: the <img>'s width and height (no layout shift)
+    height: int
     title: str
     attribution: str
+    card: str  # the 1200x630 OpenGraph / Twitter card's address (on this site)
+    src_bytes: int  # the JPEG's length (a feed's enclosure states it; 0 if not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +68,8 @@ class StoryItem:
     provider_link: TermLink | None
     category_link: TermLink | None
     topic_links: list[TermLink]  # by name
-    lead: LeadImage | None  # the lead image when its URL is http(s)
+    lead: LeadImage | None  # our stored copy of the lead image, when there is one
+    placeholder: bool  # no stored copy (yet) of the image the source has: a placeholder
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +165,8 @@ def _item_fields(
         "provider_link": _link(prefix, Provider.route, row.provider__name, row.provider__domain),
         "category_link": _link(prefix, Category.route, row.category__name, row.category__slug),
         "topic_links": topics,
-        "lead": _lead_image(row),
+        "lead": (lead := _lead_image(row)),
+        "placeholder": lead is None and _awaited(row),
     }
 
 
@@ -239,6 +247,24 @@ def _summary(text: str) -> str:
 
 
 def _lead_image(story: Any) -> LeadImage | None:
-    if not http_url(story.lead_url):
+    made = story.lead_renditions
+    if not made or not made.get("webp"):
         return None
-    return LeadImage(*(getattr(story, column) for column in queries.LEAD_COLUMNS))
+    width, height, _ = made["webp"][-1]
+    source = story.lead_origin != StoredImage.Origin.UPLOAD  # an editor's is not the source's
+    return LeadImage(
+        src=media_url(made["jpeg"][2]),
+        srcset=", ".join(f"{media_url(name)} {w}w" for w, _, name in made["webp"]),
+        width=width,
+        height=height,
+        title=(source and story.lead_title) or "",
+        attribution=(source and story.lead_attribution) or "",
+        card=media_url(made["card"][2]),
+        src_bytes=made.get("jpeg_bytes", 0),
+    )
+
+
+def _awaited(story: Any) -> bool:
+    """Whether the source has a lead image we may store but have not (yet): not one an editor
+    removed."""
+    return bool(http_url(story.lead_url)) and story.lead_origin != StoredImage.Origin.REMOVED

@@ -42,9 +42,11 @@ LIST_COLUMNS = (
     "pk", "slug", "shown_title", "shown_excerpt", "published_at", "source_updated_at",
     "provider__name", "provider__domain", "category__name", "category__slug",
 )  # fmt: skip
-# The lead image's columns joined to a story row, each as ``lead_<name>``.
+# The lead image's columns joined to a story row, each as ``lead_<name>``, and our stored copy's
+# (articles.media.StoredImage): its renditions and where it came from.
 LEAD_FIELDS = ("url", "width", "height", "title", "attribution")
-LEAD_COLUMNS = tuple(f"lead_{name}" for name in LEAD_FIELDS)
+STORED_FIELDS = ("renditions", "origin")
+LEAD_COLUMNS = tuple(f"lead_{name}" for name in (*LEAD_FIELDS, *STORED_FIELDS))
 # What a story page reads of the story, beyond a list item's columns.
 PAGE_COLUMNS = ("body", "original_url", "web_url", "amp_url")
 # How many of the newest stories the "Top" page ranks.
@@ -54,10 +56,12 @@ FEATURED_LIMIT = 4
 
 
 def _with_lead_image(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    """Join each story's lead image (position 0) as ``lead_url``, ``lead_width``, etc."""
+    """Join each story's lead image (position 0) as ``lead_url``, ``lead_width``, etc., and
+    its stored renditions as ``lead_renditions``: one query for a whole list still."""
     lead = FilteredRelation("images", condition=Q(images__position=0))
     return queryset.annotate(lead=lead).annotate(
-        **{f"lead_{name}": F(f"lead__{name}") for name in LEAD_FIELDS}
+        **{f"lead_{name}": F(f"lead__{name}") for name in LEAD_FIELDS},
+        **{f"lead_{name}": F(f"stored_image__{name}") for name in STORED_FIELDS},
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
@@ -21,7 +21,20 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from jinja2 import Environment
 
+from articles.renditions import CARD_SIZE
+
 from .presenters import StoryPage, cached_reverse, iso
+
+# The site's own card, for the story pages without a stored image of their own.
+SITE_CARD = ("articles/card.jpg", 1200, 630)
+
+
+class CardImage(NamedTuple):
+    url: str  # absolute
+    width: int
+    height: int
+    alt: str
+
 
 # Characters that could close the <script> element or open markup inside it, as JSON escapes.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -30,7 +43,12 @@ _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"
 def environment(**options: Any) -> Environment:
     """The Jinja2 environment Django's ``Jinja2`` backend builds (settings.TEMPLATES)."""
     env = Environment(**options)
-    env.globals.update(url=cached_reverse, static=static, news_article_json=news_article_json)
+    env.globals.update(
+        url=cached_reverse,
+        static=static,
+        news_article_json=news_article_json,
+        card_image=card_image,
+    )
     env.filters.update(
         date=date,
         iso=iso,
@@ -65,8 +83,7 @@ def news_article(article: StoryPage, request: HttpRequest) -> dict[str, Any]:
         "dateModified": article.updated_at or article.published_at,
         "mainEntityOfPage": request.build_absolute_uri(article.page_url),
     }
-    if article.lead:
-        data["image"] = [article.lead.url]
+    data["image"] = [card_image(article, request).url]
     if article.provider_link:
         publisher = {"@type": "Organization", "name": article.provider_link.name}
         data["publisher"] = publisher
@@ -76,6 +93,14 @@ def news_article(article: StoryPage, request: HttpRequest) -> dict[str, Any]:
     if article.topic_links:
         data["keywords"] = [topic.name for topic in article.topic_links]
     return data
+
+
+def card_image(article: StoryPage, request: HttpRequest) -> CardImage:
+    """The story's OpenGraph / Twitter / JSON-LD image: its stored card, else the site's."""
+    if article.lead:
+        return CardImage(request.build_absolute_uri(article.lead.card), *CARD_SIZE, article.title)
+    name, width, height = SITE_CARD
+    return CardImage(request.build_absolute_uri(static(name)), width, height, "Newsroom")
 
 
 def news_article_json(article: StoryPage, request: HttpRequest) -> SafeString:
