@@ -50,8 +50,6 @@ class Dialect:
 
 # SQLite ----------------------------------------------------------------------------------
 
-_SQLITE_ACTIVE = "NOT EXISTS (SELECT 1 FROM articles_search_pause)"
-
 
 def _sqlite_out(where: str) -> str:
     return (
@@ -68,12 +66,11 @@ def _sqlite_in(where: str) -> str:
 
 
 def _sqlite_trigger(name: str, when: str, extra: str, body: str) -> Callable[..., list[str]]:
-    condition = f"{_SQLITE_ACTIVE} AND ({extra})" if extra else _SQLITE_ACTIVE
+    condition = f"WHEN {extra} " if extra else ""
 
     def statements(*_: object) -> list[str]:
         return [
-            f"CREATE TRIGGER IF NOT EXISTS {name} {when} FOR EACH ROW "
-            f"WHEN {condition} BEGIN {body} END"
+            f"CREATE TRIGGER IF NOT EXISTS {name} {when} FOR EACH ROW {condition}BEGIN {body} END"
         ]
 
     return statements
@@ -163,8 +160,8 @@ SQLITE = Dialect(
     },
     drop=[],  # filled below: every trigger, then the view
     rebuild=["INSERT INTO articles_search(articles_search) VALUES ('rebuild')"],
-    pause="INSERT INTO articles_search_pause DEFAULT VALUES",
-    resume="DELETE FROM articles_search_pause",
+    pause="",  # the importer takes the triggers away for its transaction instead (search_index)
+    resume="",
     forget=_sqlite_out("id IN ({ids})").rstrip(";"),
     index=_sqlite_in("id IN ({ids})").rstrip(";"),
 )  # fmt: skip

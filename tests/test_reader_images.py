@@ -65,7 +65,7 @@ def test_a_list_shows_no_box_for_a_story_without_any_image_or_one_an_editor_remo
     source_image(removed)
     StoredImage.objects.create(article=removed, origin=StoredImage.Origin.REMOVED)
     html = client.get("/").content.decode()
-    assert "class=\"placeholder" not in html and "story--image" not in html
+    assert 'class="placeholder' not in html and "story--image" not in html
 
 
 def test_a_story_without_an_image_shares_the_site_card(client):

@@ -2,9 +2,7 @@
 created after ``migrate``, which then fills the index).
 
 - SQLite: the FTS5 table ``articles_search`` (stemming ``porter`` over ``unicode61`` with
-  diacritics removed; its content is the view, so it keeps no copy of the text) and
-  ``articles_search_pause``, which the importer writes within its transaction to index its
-  batch itself.
+  diacritics removed; its content is the view, so it keeps no copy of the text).
 - PostgreSQL: the text search configuration ``newsroom`` (English stemming after
   ``unaccent``), and ``articles_search``: a weighted document per story with a GIN index, and
   the small vectors of the headline and of the excerpt, topics and provider, which sort the
@@ -22,12 +20,8 @@ SQLITE = [
         tokenize='porter unicode61 remove_diacritics 2'
     )
     """,
-    "CREATE TABLE IF NOT EXISTS articles_search_pause (id INTEGER PRIMARY KEY)",
 ]
-SQLITE_DROP = [
-    "DROP TABLE IF EXISTS articles_search",
-    "DROP TABLE IF EXISTS articles_search_pause",
-]
+SQLITE_DROP = ["DROP TABLE IF EXISTS articles_search"]
 
 POSTGRESQL = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
