@@ -140,6 +140,7 @@ def test_reader_goes_home_topic_story_related(live_server, open_page, newsroom, 
     page.get_by_role("link", name=lead.title).click()
     assert page.locator("h1").inner_text() == lead.title
     picture = page.locator(".lead img")
+    page.wait_for_load_state("load")  # the lead image is eager: the load event waits for it
     assert picture.evaluate("img => img.complete && img.naturalWidth") > 0  # our copy loaded
     assert picture.evaluate("img => new URL(img.currentSrc).pathname").startswith("/media/")
     source = page.get_by_role("link", name="Read the full story at KSTP")
@@ -182,6 +183,10 @@ def test_reader_searches_from_the_header(live_server, open_page, newsroom, tmp_p
     assert result.get_by_role("link").first.inner_text() == lead.title
     assert result.locator("mark").first.inner_text().lower() == "facial"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.wait_for_load_state("load")
+    image = result.locator("img").first
+    assert image.evaluate("img => img.complete && img.naturalWidth") > 0  # our copy, loaded
+    assert image.evaluate("img => new URL(img.currentSrc).pathname").startswith("/media/")
     screenshot(page, "search-phone", tmp_path)
     follow = page.get_by_role("link", name="Follow this search")
     assert follow.get_attribute("href") == "/search/rss/?q=facial+recognitions"
