@@ -37,7 +37,11 @@ MAX_TERMS = 12  # words and phrases beyond these are ignored
 
 # Characters nobody types into a search box: control and format characters (NUL, bidi
 # overrides and isolates, zero-width), replaced by spaces before anything else.
-_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# Control and invisible characters, and lone surrogates (text no database can store: they
+# come only from Python callers, never over HTTP).
+_INVISIBLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]"
+)
 _ITEM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _SEARCHABLE = re.compile(r"[^\W_]")  # a letter or a digit: something the engines index
 # Where the engines mark a match in a snippet; the text never holds these (the importer
