@@ -85,8 +85,9 @@ class SearchQuery:
                 either = after_word
                 continue
             after_word = not negated
-            if negated:
+            if negated:  # "a or -b c": "or" joins no word left out, nor carries past it
                 excluded.append(phrase)
+                either = False
             elif either:
                 groups[-1].append(phrase)
                 either = False

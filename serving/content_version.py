@@ -184,14 +184,18 @@ def bump_content_version() -> None:
     """Move the version on now, in its own statement (an atomic increment, no lost updates),
     with the next moment what readers see changes by itself; and the cache's copy with it
     once that is committed."""
-    now = timezone.now()
-    values = {"version": F("version") + 1, "changed_at": now}
-    values["next_change_at"] = _hooks["next_change"](now)
-    if not ContentVersion.objects.filter(pk=ContentVersion.ROW_ID).update(**values):
-        ContentVersion.objects.bulk_create(
-            [ContentVersion(pk=ContentVersion.ROW_ID, version=0)], ignore_conflicts=True
+    row = ContentVersion.objects.filter(pk=ContentVersion.ROW_ID)
+    with transaction.atomic():
+        # The row locked first: two bumps racing each ask for the next change in turn, so an
+        # older answer can never overwrite a newer one (SQLite's transactions are IMMEDIATE).
+        if not row.select_for_update().exists():
+            ContentVersion.objects.bulk_create(
+                [ContentVersion(pk=ContentVersion.ROW_ID, version=0)], ignore_conflicts=True
+            )
+        now = timezone.now()
+        row.update(
+            version=F("version") + 1, changed_at=now, next_change_at=_hooks["next_change"](now)
         )
-        ContentVersion.objects.filter(pk=ContentVersion.ROW_ID).update(**values)
     if mirrored():
         transaction.on_commit(_mirror_committed)
 

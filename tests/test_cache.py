@@ -416,3 +416,18 @@ def test_small_pages_are_not_compressed(client):
     again = client.get("/robots.txt", HTTP_ACCEPT_ENCODING="gzip")
     assert again["X-Cache"] == "HIT" and "Content-Encoding" not in again
     assert again.content == client.get("/robots.txt").content
+
+
+def test_a_bump_locks_the_version_row_before_asking_for_the_next_change():
+    """Two bumps racing ask for the next scheduled change in turn (serving.content_version):
+    the row is locked first (PostgreSQL: FOR UPDATE; SQLite's transactions are IMMEDIATE)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bump_content_version()
+    with CaptureQueriesContext(connection) as queries:
+        bump_content_version()
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert "FOR UPDATE" in sql[0]
+    assert "UPDATE" in sql[-1] and sql[-1].startswith("UPDATE")

@@ -99,3 +99,10 @@ def test_one_declaration_gives_a_list_all_three_formats():
         ("late/json/", "late-json"),
     ]
     assert reverse("articles:topic-json", args=["x"]) == "/topics/x/json/"
+
+
+def test_a_json_feed_with_no_items_still_has_its_items(client):
+    """JSON Feed 1.1 requires ``items`` (and ``title``), even when nothing matches."""
+    feed = json.loads(client.get("/search/json/", {"q": "nothingmatchesthis"}).content)
+    assert feed["items"] == [] and feed["title"]
+    assert feed["feed_url"] == "http://testserver/search/json/?q=nothingmatchesthis"

@@ -108,3 +108,5 @@ def test_the_query_sent_to_the_engines():
     )
     assert query.websearch() == '"otter" "river bank" "rain" "title:" "NEAR(" -"flood"'
     assert SearchQuery.parse("otter or river").groups == (("otter", "river"),)
+    left_out = SearchQuery.parse("otter or -zebra fish")  # "or" does not carry past -zebra
+    assert left_out.groups == (("otter",), ("fish",)) and left_out.excluded == ("zebra",)

@@ -152,6 +152,12 @@ def test_a_search_can_be_followed_as_a_feed(client):
     atom = client.get("/search/atom/", {"q": "facial recognition"})
     assert atom["Content-Type"].startswith("application/atom+xml")
     assert atom.content.decode().count("<entry>") == 2
+    # a reader can subscribe from the feed's own address: it names the search
+    assert 'href="http://testserver/search/atom/?q=facial+recognition" rel="self"' in (
+        atom.content.decode()
+    ) or 'rel="self" href="http://testserver/search/atom/?q=facial+recognition"' in (
+        atom.content.decode()
+    )
     assert 'href="/search/json/?q=facial+recognition"' in page
     feed = client.get("/search/json/", {"q": "facial recognition"})
     assert feed["Content-Type"].startswith("application/feed+json")

@@ -137,6 +137,11 @@ class SearchFeed(LatestFeed):
     def link(self, obj: str) -> str:
         return f"{reverse('articles:search')}?{urlencode({'q': obj})}"
 
+    def feed_url(self, obj: str) -> str | None:
+        """The feed's own address names its search, so a reader can subscribe from it."""
+        request = _REQUEST.get()
+        return f"{request.path}?{urlencode({'q': obj})}" if request else None
+
     def items(self, obj: str | None = None) -> list[StoryItem]:
         return searching.newest_matches(obj or "", FEED_SIZE)
 

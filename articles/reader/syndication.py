@@ -92,7 +92,8 @@ class JsonFeed(SyndicationFeed):
             "language": feed["language"],
             "items": [_json_item(item) for item in self.items],
         }
-        outfile.write(json.dumps(_without_empty(document), ensure_ascii=False, indent=1))
+        document = _without_empty(document, keep=("title", "items"))  # both required, even empty
+        outfile.write(json.dumps(document, ensure_ascii=False, indent=1))
 
 
 def _json_item(item: dict[str, Any]) -> dict[str, Any]:
