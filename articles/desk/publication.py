@@ -207,18 +207,34 @@ class PublicationAdmin(admin.ModelAdmin):
         count: int,
         verb: str,
     ) -> TemplateResponse:
+        return self.action_page(
+            request,
+            CONFIRM_TEMPLATE,
+            to_change,
+            title=f"{verb.capitalize()} {n_stories(count)}?",
+            verb=verb,
+            count=count,
+            unchanged=queryset.count() - count,
+        )
+
+    def action_page(
+        self,
+        request: HttpRequest,
+        template: str,
+        examples: QuerySet[Article],
+        **context: object,
+    ) -> TemplateResponse:
+        """A bulk action's intermediate page (a confirmation, a form): the admin's frame, the
+        first 20 stories it concerns, and the selection posted again when it is submitted."""
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{verb.capitalize()} {n_stories(count)}?",
             "opts": self.opts,
-            "verb": verb,
-            "count": count,
-            "unchanged": queryset.count() - count,
-            "examples": to_change.select_related(None).prefetch_related(None).only("title")[:20],
+            "examples": examples.select_related(None).prefetch_related(None).only("title")[:20],
             "action": request.POST.get("action", ""),
             "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across") == "1",
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            **context,
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, CONFIRM_TEMPLATE, context)
+        return TemplateResponse(request, template, context)

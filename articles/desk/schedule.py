@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -28,7 +27,7 @@ from django.views.decorators.http import require_POST
 from articles import publishing
 from articles.models import Article
 
-from .publication import PublicationAdmin, back_to_list
+from .publication import PublicationAdmin, back_to_list, n_stories
 
 SCHEDULE_TEMPLATE = "admin/articles/article/schedule_form.html"
 EDITORIAL_FIELDS = ("publish_at", "unpublish_at", "featured")
@@ -169,7 +168,7 @@ class ScheduleAdmin(PublicationAdmin):
         count = len(changed)
         self.message_user(
             request,
-            f"{count} {'story' if count == 1 else 'stories'} scheduled: "
+            f"{n_stories(count)} scheduled: "
             f"{publishing.schedule_message(start, end).removeprefix('Scheduled: ')}.",
             messages.SUCCESS if changed else messages.INFO,
         )
@@ -179,18 +178,12 @@ class ScheduleAdmin(PublicationAdmin):
         self, request: HttpRequest, queryset: QuerySet[Article], form: ScheduleForm
     ) -> TemplateResponse:
         count = queryset.count()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Schedule {count} {'story' if count == 1 else 'stories'}",
-            "opts": self.opts,
-            "form": form,
-            "count": count,
-            "zone": timezone.get_current_timezone_name(),
-            "examples": queryset.select_related(None).prefetch_related(None).only("title")[:20],
-            "action": request.POST.get("action", ""),
-            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across") == "1",
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, SCHEDULE_TEMPLATE, context)
+        return self.action_page(
+            request,
+            SCHEDULE_TEMPLATE,
+            queryset,
+            title=f"Schedule {n_stories(count)}",
+            form=form,
+            count=count,
+            zone=timezone.get_current_timezone_name(),
+        )
