@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import threading
+from concurrent.futures import Future
 
 import pytest
 from django.db import connection
@@ -77,17 +79,47 @@ def test_parser_processes_start_where_fork_is_missing(tmp_path, monkeypatch):
     import multiprocessing
 
     from articles.ingest.files import SeedFile
-    from articles.ingest.parsers import Parsers, results
+    from articles.ingest.parsers import Parsers, parse_one, results
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     paths = sorted(generate_corpus(tmp_path / "c", 30))
     seeds = [SeedFile(path=str(p), index=i, raw=p.read_bytes()) for i, p in enumerate(paths)]
     with Parsers(2) as parsers:
         chunks = parsers.submit(seeds, 1 << 20)
-        first = chunks[0].future.result()  # parsed in the spawned worker
-        results = list(results(chunks))
-    assert len(results) == 30 and results[: len(first)] == first
-    assert all(not isinstance(result, str) for result in results)
+        chunks[0].future.result()  # parsed in the spawned worker
+        assert chunks[0].future is not None  # not taken back: it had finished
+        parsed = list(results(chunks))
+    encode = time_encoder(connection.vendor)
+    assert parsed == [parse_one(seed.raw, 1 << 20, encode) for seed in seeds]
+    assert all(not isinstance(result, str) for result in parsed)
+
+
+def test_parsers_hand_over_the_gil_sooner_while_workers_run_and_restore_it():
+    from articles.ingest.parsers import HANDOFF_SECONDS, Parsers
+
+    default = sys.getswitchinterval()
+    assert default > HANDOFF_SECONDS
+    with Parsers(2):
+        assert sys.getswitchinterval() == pytest.approx(HANDOFF_SECONDS)
+    assert sys.getswitchinterval() == default
+    with Parsers(1):  # no workers, nothing to hand over
+        assert sys.getswitchinterval() == default
+
+
+def test_rows_from_a_worker_arrive_as_parsed(tmp_path):
+    """A worker's rows cross to this process packed (marshal, not pickle) and come back the
+    same named rows, and a file's one-line error the same text."""
+    from articles.ingest.parsers import Chunk, parse_many, parse_packed
+
+    paths = sorted(generate_corpus(tmp_path / "c", 20))
+    raws = [p.read_bytes() for p in paths] + [b"---\ntitle: [unclosed\n---\n"]
+    chunk = Chunk(raws, 1 << 20, connection.vendor)
+    chunk.future = Future()
+    chunk.future.set_result(parse_packed(raws, 1 << 20, connection.vendor))
+    unpacked = chunk.results()
+    assert unpacked == parse_many(raws, 1 << 20, connection.vendor)
+    assert [type(row).__name__ for row in unpacked] == ["StoryRows"] * 20 + ["str"]
+    assert unpacked[0].values == parse_many(raws[:1], 1 << 20, connection.vendor)[0].values
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
