@@ -133,22 +133,25 @@ def _changed(
 
 def _batches(count: int, size: int) -> Iterator[tuple[int, int]]:
     """(start, stop) of each batch. An import of more than one batch starts small, so that
-    writing starts while the workers parse the rest, doubles up to ``size`` (fewer, larger
-    transactions), and ends small the same way, so that the workers are not left idle while
-    one last big batch is written."""
+    writing starts while the workers parse the rest, and doubles up to ``size`` (fewer,
+    larger transactions). It ends small too, so that the workers are not left idle while
+    this process writes the last batches, but shrinking by a third a batch, not a half:
+    the workers parse a batch in about the time this process writes one half as large
+    again, so halving let them run ahead and finish while the last three batches were
+    still to be written (docs/PERFORMANCE.md)."""
     if count <= size:
         yield from [(0, count)] if count else []
         return
     head: list[int] = []
     tail: list[int] = []
-    step, left = max(1, size // 8), count
+    steps, left = [size / 8, size / 8], count
     while left:
-        for side in (head, tail):
-            take = min(step, left)
+        for i, (side, growth) in enumerate(((head, 2), (tail, 1.5))):
+            take = min(max(1, int(steps[i])), left)
             if take:
                 side.append(take)
                 left -= take
-        step = min(step * 2, size)
+            steps[i] = min(steps[i] * growth, size)
     start = 0
     for length in head + tail[::-1]:
         yield start, start + length

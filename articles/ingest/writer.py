@@ -314,11 +314,11 @@ def ensure_terms(model: type[Term], terms: Iterable[KeyedName]) -> dict[str, int
         names.setdefault(term_key, name)
     if not names:
         return {}
-    ids = dict(model.objects.filter(**{f"{key}__in": names}).values_list(key, "id"))
+    ids = dict(select_in(model, key, names, key, "id"))
     missing = [k for k in names if k not in ids]
     if missing:
         model.objects.bulk_create(
             [model(**{key: k, "name": names[k]}) for k in missing], ignore_conflicts=True
         )
-        ids.update(model.objects.filter(**{f"{key}__in": missing}).values_list(key, "id"))
+        ids.update(select_in(model, key, missing, key, "id"))
     return ids
