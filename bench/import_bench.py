@@ -1,6 +1,7 @@
 """Import benchmark: parse-only baseline vs first import vs re-import, and peak memory.
 
     .venv/bin/python bench/import_bench.py [--files 10000] [--repeat 3] [--memory-files 100000]
+        [--against DIR]
 
 Each round measures, back to back on the same generated corpus: the time to merely parse
 every file with python-frontmatter in one process (the baseline, run before and after each
@@ -9,6 +10,10 @@ Each import is compared with the mean of the baselines around it; ratios are med
 the rounds, so a noisy shared machine moves all of them together. Set DATABASE_URL to a PostgreSQL
 database to measure there (it is dropped and re-created each round).
 Targets (issue #2): first import <= 1.0x baseline, re-import <= 0.2x, 100k files <= 300 MB.
+
+``--against DIR`` also imports with the code of another checkout (``git worktree add DIR REV``)
+in every round, right after this one's, against the same baselines: a before/after pair that
+the machine's drift moves together.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ OUT = ROOT / "bench" / "out"
 CHILD = """
 import json, os, resource, sys, time
 sys.path.insert(0, {root!r})
+os.chdir({root!r})
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 import django
 django.setup()
@@ -84,8 +90,8 @@ def fresh_database(tmp: Path, label: str) -> dict[str, str]:
     return env
 
 
-def run_import(folder: Path, env: dict[str, str], reimport: bool = True) -> dict:
-    code = CHILD.format(root=str(ROOT), corpus=str(folder), reimport=reimport)
+def run_import(folder: Path, env: dict[str, str], reimport: bool = True, root: Path = ROOT) -> dict:
+    code = CHILD.format(root=str(root), corpus=str(folder), reimport=reimport)
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
@@ -97,22 +103,29 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--memory-files", type=int, default=100_000, help="0 to skip")
+    parser.add_argument("--against", type=Path, help="a checkout of other code to compare")
     args = parser.parse_args()
 
     folder = corpus(args.files)
     on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
     database = "PostgreSQL" if on_postgres else "SQLite"
     print(f"{args.files:,} files, {database}, {os.cpu_count()} cores, {args.repeat} rounds")
-    base, first, again, first_ratio, again_ratio = [], [], [], [], []
+    base, first, again, first_ratio, again_ratio, other_ratio = [], [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         before = parse_only(folder)
         for round_ in range(args.repeat):
             result = run_import(folder, fresh_database(Path(tmp), f"r{round_}"))
             assert result["created"] == args.files and result["unchanged"] == args.files, result
-            # The baseline runs before and after each import and the import is compared with
-            # the mean of the two: this machine's speed drifts within a minute.
+            if args.against:
+                other = run_import(
+                    folder, fresh_database(Path(tmp), f"o{round_}"), False, args.against
+                )
+            # The baseline runs before and after the imports and they are compared with the
+            # mean of the two: this machine's speed drifts within a minute.
             after = parse_only(folder)
             baseline = (before + after) / 2
+            if args.against:
+                other_ratio.append(other["first"] / baseline)
             base.append(baseline)
             first.append(result["first"])
             again.append(result["again"])
@@ -129,6 +142,11 @@ def main() -> None:
         print(f"median: parse-only {b:.2f}s")
         print(f"  first import  {f:.2f}s = {fr:.2f}x parse-only (target <= 1.0x)")
         print(f"  re-import     {a:.2f}s = {ar:.2f}x parse-only (target <= 0.2x)")
+        if args.against:
+            rounds = " ".join(f"{x:.2f}" for x in other_ratio)
+            mine = " ".join(f"{x:.2f}" for x in first_ratio)
+            print(f"  first import with {args.against}: {statistics.median(other_ratio):.2f}x")
+            print(f"    by round, this code: {mine}; {args.against}: {rounds}")
 
         if args.memory_files:
             big = corpus(args.memory_files)
