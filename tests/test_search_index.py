@@ -211,6 +211,48 @@ def test_migrate_takes_the_view_and_triggers_away_and_rebuilds_the_index():
     assert search_index.missing(connection) == []  # other apps' migrations leave them be
 
 
+@pytest.mark.django_db(transaction=True)
+def test_flush_leaves_an_index_that_holds_exactly_what_is_left():
+    """``flush`` empties the tables in its own order: on SQLite, topics and providers go
+    before the rows whose triggers would read their names, and the index is left asking
+    FTS5 to delete words it never held (a malformed index). The index is rebuilt after."""
+    from django.core.management import call_command
+
+    provider = Provider.objects.create(name="Harbour Gazette", domain="harbour.example")
+    for n in range(3):
+        make_article(title=f"Lighthouse {n}", provider=provider, topics=["Coast", "Ships"])
+    call_command("flush", interactive=False, verbosity=0)
+    assert Article.objects.count() == 0
+    integrity()
+    story = make_article(title="Lighthouse again", topics=["Coast"])
+    assert hits("lighthouse") == [story.pk]
+    integrity()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_without_the_index_triggers_stops_at_once_saying_to_migrate(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from articles.ingest.corpus import generate_corpus
+
+    from .test_topic_copies import _plan
+
+    list(generate_corpus(tmp_path / "c", 3))
+    search_index.drop_before_migrate(using="default", plan=_plan("articles"))  # as a failed migrate
+    try:
+        with pytest.raises(CommandError) as error:
+            call_command("import_seeds", str(tmp_path / "c"), verbosity=0)
+        assert error.value.returncode == 2
+        assert str(error.value).startswith("the search index lacks articles_search_")
+        assert str(error.value).endswith(": run `python manage.py migrate` first")
+        assert Article.objects.count() == 0
+    finally:
+        search_index.install_after_migrate(using="default", plan=[])
+    call_command("import_seeds", str(tmp_path / "c"), verbosity=0)
+    assert Article.objects.count() == 3
+    integrity()
+
+
 def test_going_back_past_0008_drops_the_index_and_forward_builds_it(tmp_path):
     import sqlite3
     import subprocess

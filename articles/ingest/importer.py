@@ -26,10 +26,11 @@ from contextlib import contextmanager
 from django.db import connection
 from django.utils import timezone
 
+from articles import search_index
 from articles.models import Article
 
 from .bulk import select_in
-from .files import FoundFiles, SeedFile, find_seed_files, read_seed, shown_path
+from .files import FoundFiles, SeedFile, UsageError, find_seed_files, read_seed, shown_path
 from .parsers import Chunk, Parsers, results
 from .rows import StoryRows
 from .seedfile import DEFAULT_MAX_BYTES
@@ -65,6 +66,7 @@ def import_seeds(
     processes (default: every core).
     """
     started = time.perf_counter()
+    _check_search_index()
     files = find_seed_files(paths)
     summary = ImportSummary(files=len(files))
     state = RunState(order={path: i for i, path in enumerate(files)}, now=timezone.now())
@@ -100,6 +102,16 @@ def import_seeds(
             finish(*pending.popleft())
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _check_search_index() -> None:
+    """The writer indexes each batch for search itself, pausing the index's triggers: after a
+    failed or partial ``migrate`` they may be missing, and the import must say so at once,
+    not fail at its first batch (check ``articles.W002`` says the same)."""
+    if absent := search_index.missing(connection):
+        raise UsageError(
+            f"the search index lacks {', '.join(absent)}: run `python manage.py migrate` first"
+        )
 
 
 def _changed(
