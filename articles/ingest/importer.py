@@ -88,7 +88,7 @@ def import_seeds(
     pending: deque[tuple[list[SeedFile], list[Chunk]]] = deque()
     with (
         _fewer_gc_passes(),
-        _larger_page_cache(len(files) > batch_size),
+        _sqlite_import_memory(len(files) > batch_size),
         Parsers(cores if len(files) >= MIN_FILES_FOR_WORKERS else 1) as parsers,
     ):
         for start, stop in _batches(len(files), batch_size):
@@ -186,23 +186,33 @@ def _fewer_gc_passes() -> Iterator[None]:
 
 
 @contextmanager
-def _larger_page_cache(wanted: bool) -> Iterator[None]:
-    """SQLite keeps 2 MB of the database in memory per connection by default. A large
-    import inserts at random places in a dozen indexes (addresses, fingerprints), which soon
-    outgrow that (docs/PERFORMANCE.md has what 32 MB saves). An import of one batch gains
-    nothing. The connection gets its own size back afterwards."""
+def _sqlite_import_memory(wanted: bool) -> Iterator[None]:
+    """How a large import holds the SQLite database in memory, the connection's own settings
+    back afterwards (an import of one batch gains nothing and keeps them):
+
+    - a page cache of 32 MB, not 2 MB: the import inserts at random places in a dozen
+      indexes (addresses, fingerprints), which soon outgrow 2 MB (docs/PERFORMANCE.md has
+      what 32 MB saves);
+    - no memory map: reading through the map (``settings``: for readers, shared through the
+      OS's page cache) leaves every page the import touched resident in its process, which
+      counted 560 MB against the importer at 100,000 stories, for no gain in speed."""
     if not wanted or connection.vendor != "sqlite":
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
-        (before,) = cursor.fetchone()
+        (cache_size,) = cursor.fetchone()
+        cursor.execute("PRAGMA mmap_size")
+        (mmap_size,) = cursor.fetchone() or (None,)
         cursor.execute(f"PRAGMA cache_size = {IMPORT_PAGE_CACHE_KIB}")
+        cursor.execute("PRAGMA mmap_size = 0")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+            if mmap_size is not None:
+                cursor.execute(f"PRAGMA mmap_size = {int(mmap_size)}")
 
 
 def _known_hashes(hashes: list[str]) -> set[str]:
