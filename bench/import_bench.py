@@ -12,8 +12,8 @@ database to measure there (it is dropped and re-created each round).
 Targets (issue #2): first import <= 1.0x baseline, re-import <= 0.2x, 100k files <= 300 MB.
 
 ``--against DIR`` also imports with the code of another checkout (``git worktree add DIR REV``)
-in every round, right after this one's, against the same baselines: a before/after pair that
-the machine's drift moves together.
+in every round, before or after this one's by turns, against the same baselines: a
+before/after pair that the machine's drift moves together.
 """
 
 from __future__ import annotations
@@ -114,12 +114,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         before = parse_only(folder)
         for round_ in range(args.repeat):
-            result = run_import(folder, fresh_database(Path(tmp), f"r{round_}"))
-            assert result["created"] == args.files and result["unchanged"] == args.files, result
-            if args.against:
+            # With --against, the two go in turns: first this code, then the other, and the
+            # other way round in the next round.
+            if args.against and round_ % 2:
                 other = run_import(
                     folder, fresh_database(Path(tmp), f"o{round_}"), False, args.against
                 )
+            result = run_import(folder, fresh_database(Path(tmp), f"r{round_}"))
+            assert result["created"] == args.files and result["unchanged"] == args.files, result
+            if args.against and not round_ % 2:
+                other = run_import(
+                    folder, fresh_database(Path(tmp), f"o{round_}"), False, args.against
+                )
+            if args.against:
+                assert other["created"] == args.files and not other["failed"], other
             # The baseline runs before and after the imports and they are compared with the
             # mean of the two: this machine's speed drifts within a minute.
             after = parse_only(folder)

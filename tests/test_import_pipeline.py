@@ -4,6 +4,7 @@ SQLite's page cache during a large import."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 import sys
@@ -120,6 +121,23 @@ def test_rows_from_a_worker_arrive_as_parsed(tmp_path):
     assert unpacked == parse_many(raws, 1 << 20, connection.vendor)
     assert [type(row).__name__ for row in unpacked] == ["StoryRows"] * 20 + ["str"]
     assert unpacked[0].values == parse_many(raws[:1], 1 << 20, connection.vendor)[0].values
+
+
+def test_rows_marshal_cannot_write_go_as_they_are(tmp_path):
+    """Another database's dates travel as datetimes (bulk.time_encoder), which marshal
+    cannot write: those rows cross by pickle, unchanged."""
+    from articles.ingest.parsers import Chunk, parse_packed
+
+    paths = sorted(generate_corpus(tmp_path / "c", 5))
+    raws = [p.read_bytes() for p in paths]
+    packed = parse_packed(raws, 1 << 20, "another")
+    assert isinstance(packed, list)
+    assert any(isinstance(row.published_at, dt.datetime) for row in packed)
+    chunk = Chunk(raws, 1 << 20, "another")
+    chunk.future = Future()
+    chunk.future.set_result(packed)
+    assert chunk.results() == parse_many(raws, 1 << 20, "another")
+    assert isinstance(parse_packed(raws, 1 << 20, connection.vendor), bytes)
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
@@ -244,7 +262,8 @@ def test_find_seed_files_is_recursive_sorted_and_skips_hidden(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("count", "size"), [(0, 2000), (1, 2000), (2000, 2000), (2001, 2000), (10_000, 2000), (7, 2)]
+    ("count", "size"),
+    [(0, 2000), (1, 2000), (2000, 2000), (2001, 2000), (10_000, 2000), (100_000, 2000), (7, 2)],
 )
 def test_batches_cover_every_file_once_starting_and_ending_small(count, size):
     from articles.ingest.importer import _batches
@@ -257,5 +276,8 @@ def test_batches_cover_every_file_once_starting_and_ending_small(count, size):
         assert batches[-1][1] - batches[-1][0] <= max(1, size // 8)  # and the last is short
         if count >= 4 * size:  # most files go in full batches
             assert max(stop - start for start, stop in batches) == size
+        if count >= 4 * size and size >= 64:  # and end shrinking by a third, not a half
+            last = [stop - start for start, stop in batches[-5:]]
+            assert all(1.4 <= a / b <= 1.6 for a, b in zip(last, last[1:], strict=False))
     else:
         assert len(batches) == (1 if count else 0)

@@ -66,7 +66,8 @@ def import_seeds(
     processes (default: every core).
     """
     started = time.perf_counter()
-    _check_search_index()
+    if not dry_run:  # a dry run writes nothing, so pauses no trigger
+        _check_search_index()
     files = find_seed_files(paths)
     summary = ImportSummary(files=len(files))
     state = RunState(order={path: i for i, path in enumerate(files)}, now=timezone.now())

@@ -63,15 +63,22 @@ def parse_many(raws: list[bytes], max_bytes: int, vendor: str) -> list[StoryRows
     return [parse_one(raw, max_bytes, encode_time) for raw in raws]
 
 
-def parse_packed(raws: list[bytes], max_bytes: int, vendor: str) -> bytes:
+def parse_packed(raws: list[bytes], max_bytes: int, vendor: str) -> bytes | list[StoryRows | str]:
     """:func:`parse_many` in a worker process, its results packed with ``marshal``: rows are
     plain tuples, text and numbers, which marshal writes and reads back in about half the
-    time that pickle (the executor's own transport) takes."""
+    time that pickle (the executor's own transport) takes. For a database whose dates
+    travel as datetimes (``bulk.time_encoder``: neither SQLite nor PostgreSQL), which
+    marshal cannot write, the results go as they are, by pickle."""
     parsed = parse_many(raws, max_bytes, vendor)
-    return marshal.dumps([row if isinstance(row, str) else tuple(row) for row in parsed])
+    try:
+        return marshal.dumps([row if isinstance(row, str) else tuple(row) for row in parsed])
+    except ValueError:  # "unmarshallable object"
+        return parsed
 
 
-def _unpacked(packed: bytes) -> list[StoryRows | str]:
+def _unpacked(packed: bytes | list[StoryRows | str]) -> list[StoryRows | str]:
+    if not isinstance(packed, bytes):
+        return packed
     return [row if isinstance(row, str) else StoryRows._make(row) for row in marshal.loads(packed)]
 
 
@@ -111,14 +118,8 @@ class Parsers:
 
     def __enter__(self) -> Parsers:
         self.excepthook = threading.excepthook
-        threading.excepthook = self._quiet_after_a_crash
         self.switch_interval = sys.getswitchinterval()
         if self.cores > 1:
-            # The executor's threads in this process hand each task to a worker and take
-            # each result back. They need the GIL to do it, which this process holds while it
-            # parses or builds rows: at Python's default interval they wait up to 5 ms a
-            # turn, a few turns a task, while the workers sit idle (docs/PERFORMANCE.md).
-            sys.setswitchinterval(min(self.switch_interval, HANDOFF_SECONDS))
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             self.pool = ProcessPoolExecutor(
                 self.cores - 1,
@@ -126,6 +127,13 @@ class Parsers:
                 initializer=start_worker,
                 initargs=(os.getpid(), method == "spawn"),
             )
+            # The executor's threads in this process hand each task to a worker and take
+            # each result back. They need the GIL to do it, which this process holds while it
+            # parses or builds rows: at Python's default interval they wait up to 5 ms a
+            # turn, a few turns a task, while the workers sit idle (docs/PERFORMANCE.md).
+            # Set once the pool exists: a pool that cannot start leaves nothing changed.
+            sys.setswitchinterval(min(self.switch_interval, HANDOFF_SECONDS))
+        threading.excepthook = self._quiet_after_a_crash
         return self
 
     def __exit__(self, *exc: object) -> None:

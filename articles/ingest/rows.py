@@ -8,7 +8,8 @@ A new source field is one field here and one value in :func:`story_rows`.
 Rows hold database values only (text, numbers, booleans, None; dates and JSON encoded, slugs
 made), so that they are made in the parser processes and the writing process only looks up
 ids and writes. They travel between the processes as plain tuples in their type's field
-order, which pickle at a fraction of the cost of named tuples (docs/PERFORMANCE.md).
+order, packed with marshal (:func:`.parsers.parse_packed`), at a fraction of the cost of
+pickled named tuples (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
