@@ -98,6 +98,13 @@ def run_import(folder: Path, env: dict[str, str], reimport: bool = True, root: P
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def run_against(folder: Path, tmp: Path, round_: int, root: Path, files: int) -> dict:
+    """A first import with another checkout's code (``--against``) into a database of its own."""
+    other = run_import(folder, fresh_database(tmp, f"o{round_}"), False, root)
+    assert other["created"] == files and not other["failed"], other
+    return other
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=10_000)
@@ -114,25 +121,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         before = parse_only(folder)
         for round_ in range(args.repeat):
-            # With --against, the two go in turns: first this code, then the other, and the
-            # other way round in the next round.
+            # With --against, the two go in turns: this code first in even rounds, the other
+            # first in odd ones.
+            other = None
             if args.against and round_ % 2:
-                other = run_import(
-                    folder, fresh_database(Path(tmp), f"o{round_}"), False, args.against
-                )
+                other = run_against(folder, Path(tmp), round_, args.against, args.files)
             result = run_import(folder, fresh_database(Path(tmp), f"r{round_}"))
             assert result["created"] == args.files and result["unchanged"] == args.files, result
-            if args.against and not round_ % 2:
-                other = run_import(
-                    folder, fresh_database(Path(tmp), f"o{round_}"), False, args.against
-                )
-            if args.against:
-                assert other["created"] == args.files and not other["failed"], other
+            if args.against and other is None:
+                other = run_against(folder, Path(tmp), round_, args.against, args.files)
             # The baseline runs before and after the imports and they are compared with the
             # mean of the two: this machine's speed drifts within a minute.
             after = parse_only(folder)
             baseline = (before + after) / 2
-            if args.against:
+            if other:
                 other_ratio.append(other["first"] / baseline)
             base.append(baseline)
             first.append(result["first"])
