@@ -125,6 +125,10 @@ class Article(ContentModel):
         default=False, db_default=False, help_text="Leads the home page while public."
     )
     featured_at = models.DateTimeField(null=True, blank=True, editable=False)
+    edited_at = models.DateTimeField(
+        "our edit", null=True, blank=True, editable=False,
+        help_text="When an editor last changed our headline or summary.",
+    )  # fmt: skip
 
     # Import bookkeeping
     source_path = models.CharField(max_length=1024, blank=True, editable=False)

@@ -197,6 +197,31 @@ def test_the_form_shows_the_sources_text_beside_our_headline_and_saves_blank_as_
     assert article.title == "Wire headline"
 
 
+def test_our_headline_dates_the_story_for_search_engines_and_a_plain_save_does_not(
+    client, editor, django_capture_on_commit_callbacks
+):
+    article = make_article(title="Wire headline", published=True)
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    Article.objects.filter(pk=article.pk).update(updated_at=long_ago)  # imported a month ago
+
+    def lastmod() -> str:  # a date in the site's zone
+        sitemap = client.get("/sitemap-articles.xml").content.decode()
+        return sitemap.split("<lastmod>")[1].split("</lastmod>")[0]
+
+    assert lastmod() == timezone.localdate(long_ago).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):  # the cached sitemap goes stale
+        change(editor, article, published="on")  # nothing changed: nothing dated
+    article.refresh_from_db()
+    assert article.edited_at is None and lastmod() == timezone.localdate(long_ago).isoformat()
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        change(editor, article, published="on", title_override="Our headline")
+    article.refresh_from_db()
+    assert before <= article.edited_at <= timezone.now()
+    assert lastmod() == timezone.localdate(article.edited_at).isoformat()
+    assert article.updated_at == long_ago  # the import's date is the import's
+
+
 def test_a_reviewer_cannot_schedule_or_feature_through_the_form(reviewer):
     article = make_article(title="Looked at", published=True)
     change(reviewer, article, published="on", publish_at_0="2030-01-05",

@@ -125,7 +125,11 @@ class ArticleAdmin(LeadImageAdmin, ScheduleAdmin):
             "Our headline and summary",
             {
                 "description": OVERRIDE_HELP,
-                "fields": (("title_override", "title"), ("excerpt_override", "excerpt")),
+                "fields": (
+                    ("title_override", "title"),
+                    ("excerpt_override", "excerpt"),
+                    "edited_at",
+                ),
             },
         ),
         (
@@ -169,7 +173,7 @@ class ArticleAdmin(LeadImageAdmin, ScheduleAdmin):
         ),
     )
     readonly_fields = (
-        "first_published_at", "published_changed_at", "public_page",
+        "first_published_at", "published_changed_at", "public_page", "edited_at",
         "title", "excerpt", "body", "published_at", "source_updated_at", "provider",
         "category", "topic_names", "type", "locale", "quality", "heat",
         "url", "web_url", "original_url", "amp_url", "cdn_amp_url",

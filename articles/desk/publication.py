@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
@@ -141,7 +142,9 @@ class PublicationAdmin(admin.ModelAdmin):
         """Publication goes through the service; any other edited field is saved as usual."""
         changed = [name for name in form.changed_data if name not in self.service_fields]
         if changed:
-            obj.save(update_fields=changed)  # moves the content version on (articles.content)
+            obj.edited_at = timezone.now()  # the story's page changed: its sitemap entry says so
+            # Saving moves the content version on (articles.content).
+            obj.save(update_fields=[*changed, "edited_at"])
         if "published" in form.changed_data and publishing.set_publication(
             [obj], obj.published, by=request.user
         ):

@@ -22,13 +22,15 @@ NEWS_LIMIT = 1000  # Google News reads at most 1,000 stories per sitemap
 
 
 def _with_lastmod(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    # A story changes when its source is re-imported, an editor (re)publishes it, or its
-    # scheduled time comes.
+    # A story changes when its source is re-imported, an editor (re)publishes it or edits
+    # our headline or summary, or its scheduled time comes.
     return queryset.annotate(
         changed_at=Greatest(
             "updated_at",
-            Coalesce("published_changed_at", "updated_at"),
-            Coalesce("publish_at", "updated_at"),
+            *(
+                Coalesce(when, "updated_at")
+                for when in ("published_changed_at", "edited_at", "publish_at")
+            ),
         )
     )
 
