@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -55,7 +56,10 @@ class QueryError(ValueError):
 
 
 def clean(text: str) -> str:
-    return " ".join(_INVISIBLE.sub(" ", text).split())
+    """The text as searched: invisible characters out, spaces collapsed, and in Unicode's
+    compatible composed form (NFKC): full-width letters ("ＢＲＩＤＧＥ") are the plain ones,
+    and a letter and its accent typed apart are the one accented letter the index holds."""
+    return " ".join(unicodedata.normalize("NFKC", _INVISIBLE.sub(" ", text)).split())
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,11 @@ class SearchQuery:
             else:
                 groups.append([phrase])
         if not groups:
-            raise QueryError("Type a word to look for, not only words to leave out.")
+            raise QueryError(
+                "Type a word to look for, not only words to leave out."
+                if excluded
+                else "Type a word to look for: letters or digits (symbols alone find nothing)."
+            )
         return cls(text, tuple(tuple(g) for g in groups), tuple(excluded))
 
     def fts5(self) -> str:

@@ -41,7 +41,7 @@ def test_every_field_is_found_in_any_word_form_and_without_accents():
     story = make_article(
         title="Rabbits burrowing under the lawn",
         excerpt="An excerpt about gardens",
-        body="The naïve gardener planted carrots.",
+        body="The naïve gardener planted carrots in Ελλάδα.",
         provider=provider,
         topics=["Wildlife"],
     )
@@ -50,6 +50,9 @@ def test_every_field_is_found_in_any_word_form_and_without_accents():
         assert hits(text) == [story.pk], text
     assert hits('"rabbits burrowing"') == [story.pk]
     assert hits('"burrowing rabbits"') == []
+    # typed another way, the same text: full-width letters, a letter and its accent apart
+    assert hits("ＲＡＢＢＩＴＳ") == [story.pk]
+    assert hits("Ελλα\u0301δα") == hits("Ελλάδα") == [story.pk]
     integrity()
 
 

@@ -64,6 +64,7 @@ def test_a_search_is_never_cached_and_follows_publishing(client):
         ("   ", "Type a word or two to search the stories."),
         ("x" * 10_000, "That search is 10,000 characters long: shorten it to 200 or fewer."),
         ("-rain", "Type a word to look for, not only words to leave out."),
+        ("* 🚀 or", "Type a word to look for: letters or digits (symbols alone find nothing)."),
         ("nothingmatchesthis", "No published story matches."),
     ],
 )
@@ -167,6 +168,36 @@ def test_a_search_can_be_followed_as_a_feed(client):
     ]
     empty = client.get("/search/rss/", {"q": '"('})
     assert empty.status_code == 200 and "<item>" not in empty.content.decode()
+
+
+def test_a_followed_search_keeps_its_filters(client):
+    now = timezone.now()
+    gazette = Provider.objects.create(name="Valley Gazette", domain="valley.test")
+    make_article(title="Flood A", topics=["Weather"], published=True, published_at=now)
+    make_article(
+        title="Flood B", provider=gazette, topics=["Weather"], published=True,
+        published_at=now - dt.timedelta(hours=1),
+    )  # fmt: skip
+    old = now - dt.timedelta(days=400)
+    make_article(title="Flood C", provider=gazette, published=True, published_at=old)
+    wanted = {"q": "flood", "topic": "weather", "provider": "valley.test"}
+    page = client.get("/search/", wanted).content.decode()
+    for kind in ("rss", "atom", "json"):  # "Follow this search", the head's and foot's links
+        filtered = f'href="/search/{kind}/?q=flood&amp;topic=weather&amp;provider=valley.test"'
+        assert filtered in page and f'href="/search/{kind}/?q=flood"' not in page
+    assert 'title="Newsroom: stories matching “flood” in Weather from Valley Gazette (RSS)"' in page
+    rss = client.get("/search/rss/", wanted).content.decode()
+    assert re.findall(r"<item><title>(.*?)</title>", rss) == ["Flood B"]
+    assert "<title>Newsroom: stories matching “flood” in Weather from Valley Gazette</title>" in rss
+    assert (
+        "<link>http://testserver/search/?q=flood&amp;topic=weather&amp;provider=valley.test</link>"
+        in rss
+    )
+    day = old.date().isoformat()
+    dated = client.get("/search/json/", {"q": "flood", "to": day}).json()
+    assert [item["title"] for item in dated["items"]] == ["Flood C"]
+    assert dated["title"] == f"Newsroom: stories matching “flood”, until {day}"
+    assert dated["feed_url"] == f"http://testserver/search/json/?q=flood&to={day}"
 
 
 def test_opensearch_description(client):

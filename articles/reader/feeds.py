@@ -122,28 +122,28 @@ class ProviderFeed(TermFeed):
 
 
 class SearchFeed(LatestFeed):
-    """The newest published stories matching ``?q=`` (none for an empty or unusable one):
-    a reader follows a search."""
+    """The newest published stories matching ``?q=`` within the search's filters (topic,
+    provider, dates; none for an empty or unusable search): a reader follows a search."""
 
-    def get_object(self, request, *args, **kwargs) -> str:
-        return searching.read_form(request.GET).text
+    def get_object(self, request, *args, **kwargs) -> searching.SearchForm:
+        return searching.read_form(request.GET)
 
-    def title(self, obj: str) -> str:
-        return f"{SITE_NAME}: stories matching “{obj}”"
+    def title(self, obj: searching.SearchForm) -> str:
+        return f"{SITE_NAME}: stories matching {obj.describe()}"
 
-    def description(self, obj: str | None = None) -> str:
-        return f"The newest stories matching “{obj}”."
+    def description(self, obj: searching.SearchForm) -> str:
+        return f"The newest stories matching {obj.describe()}."
 
-    def link(self, obj: str) -> str:
-        return f"{reverse('articles:search')}?{urlencode({'q': obj})}"
+    def link(self, obj: searching.SearchForm) -> str:
+        return f"{reverse('articles:search')}?{urlencode(obj.params())}"
 
-    def feed_url(self, obj: str) -> str | None:
+    def feed_url(self, obj: searching.SearchForm) -> str | None:
         """The feed's own address names its search, so a reader can subscribe from it."""
         request = _REQUEST.get()
-        return f"{request.path}?{urlencode({'q': obj})}" if request else None
+        return f"{request.path}?{urlencode(obj.params())}" if request else None
 
-    def items(self, obj: str | None = None) -> list[StoryItem]:
-        return searching.newest_matches(obj or "", FEED_SIZE)
+    def items(self, obj: searching.SearchForm) -> list[StoryItem]:
+        return searching.newest_matches(obj, FEED_SIZE)
 
 
 class AtomMixin:

@@ -45,6 +45,22 @@ class SearchForm:
         params = {"q": self.text, **self.values, **changes}
         return {name: str(value) for name, value in params.items() if value and value != 1}
 
+    def describe(self) -> str:
+        """This search in words, the filters it applies included (a feed's title):
+        “bridge” in Climate from Example News, 2024-01-01 to 2024-05-31."""
+        words = f"“{self.text}”"
+        if self.topic:
+            words += f" in {self.topic.name}"
+        if self.provider:
+            words += f" from {self.provider.name}"
+        if self.since and self.until:
+            words += f", {self.since} to {self.until}"
+        elif self.since:
+            words += f", since {self.since}"
+        elif self.until:
+            words += f", until {self.until}"
+        return words
+
 
 @dataclass
 class SearchItem:
@@ -134,14 +150,14 @@ def search_page(form: SearchForm) -> SearchPage:
     return SearchPage(query, items, found.total, more=found.more)
 
 
-def newest_matches(text: str, limit: int) -> list[presenters.StoryItem]:
-    """The newest published stories that match (a search's feed); none for a search that
-    cannot run."""
+def newest_matches(form: SearchForm, limit: int) -> list[presenters.StoryItem]:
+    """The newest published stories that match, within the form's filters (a search's
+    feed); none for a search that cannot run."""
     try:
-        query = SearchQuery.parse(text)
+        query = SearchQuery.parse(form.text)
     except QueryError:
         return []
-    return story_items(find(query, Article.objects.published(), limit=limit, newest_first=True).ids)
+    return story_items(find(query, stories(form), limit=limit, newest_first=True).ids)
 
 
 def story_items(ids: list[int]) -> list[presenters.StoryItem]:

@@ -246,10 +246,10 @@ class SearchView(ReaderMixin, TemplateView):
         context["older"] = _query(form.params(page=form.page + 1)) if form.page < pages else None
         context["newer"] = _query(form.params(page=form.page - 1)) if form.page > 1 else None
         context["pages"] = pages
-        if page.query:  # follow this search: its feeds carry the words, not the filters
-            follow = _query({"q": form.text})
+        if page.query:  # follow this search: its feeds carry the words and the filters
+            follow = _query(form.params())
             context["feeds"] = {
-                "title": f"Newsroom: stories matching “{form.text}”",
+                "title": f"Newsroom: stories matching {form.describe()}",
                 **{
                     kind: presenters.cached_reverse(f"articles:search-{kind}") + follow
                     for kind in FEED_FORMATS
