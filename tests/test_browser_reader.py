@@ -166,7 +166,12 @@ def test_pages_pass_axe_without_serious_violations(live_server, open_page, newsr
 
 def test_phone_layout_does_not_scroll_sideways(live_server, open_page, newsroom, tmp_path):
     lead, _ = newsroom
-    for path, name in [("/", "home-phone"), (lead.get_absolute_url(), "article-phone-dark")]:
+    unbroken = "x" * 200  # a search of one long word, and a topic filter of another
+    for path, name in [
+        ("/", "home-phone"),
+        (lead.get_absolute_url(), "article-phone-dark"),
+        (f"/search/?q={unbroken}&topic={'y' * 200}", "search-unbroken-phone"),
+    ]:
         page = open_page(live_server.url + path, phone=True, dark=name.endswith("dark"))
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], path
