@@ -33,6 +33,10 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500
 # Heartbeat files in memory: a slow disk must not make gunicorn think a worker is stuck.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# The longest request line taken: gunicorn's most (its default: 4094 bytes). The search form
+# sends at most 200 characters; a longer search typed into the address, up to about 8,000
+# bytes, then reaches the site and gets its "shorten it" page, not gunicorn's bare 414.
+limit_request_line = 8190
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"  # access log on stdout, errors on stderr: the process manager collects both
 errorlog = "-"

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -74,9 +75,11 @@ def test_posting_is_refused(client, stored):
     assert client.post(f"/media/{stored['webp'][0][2]}").status_code == 405
 
 
-def get(url: str) -> tuple[int, dict[str, str], bytes]:
+def get(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=15) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, method=method), timeout=15
+        ) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -110,6 +113,16 @@ def test_import_then_fetch_images_then_gunicorn_serves_our_copy(tmp_path):
             assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
             assert body[:2] == b"\xff\xd8"
             assert get(server + "/media/")[0] == 404
+            # HEAD: a GET's headers, no body, and nothing in gunicorn's log for it
+            for path in ("/", "/healthz", names[0].decode()):
+                length = len(get(server + path)[2])
+                status, headers, body = get(server + path, "HEAD")
+                assert (status, body, headers["Content-Length"]) == (200, b"", str(length))
+            # a search typed into the address, long past the form's 200 characters: the site's
+            # friendly page, not gunicorn's bare 414 (gunicorn.conf.py: limit_request_line)
+            status, _, page = get(server + "/search/?q=" + quote("ж" * 1200))  # 7,200 bytes
+            assert status == 200 and b"shorten it to 200 or fewer" in page
+        assert "no-body response" not in (tmp_path / "server.log").read_text()
         again = run_manage(database, "fetch_images", "--recheck-after", "0", **env)
         assert (
             again.stdout.strip()
