@@ -8,6 +8,7 @@ story's page costs the same few queries and a bounded size whatever its file hel
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -54,6 +55,9 @@ class FirstRowsFormSet(BaseInlineFormSet):
 
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
+    # Django builds the rows' form fields even when nothing can be changed; an address field
+    # built without a scheme to assume warns on every form (Django 6 assumes https).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     formset = FirstRowsFormSet
     template = "admin/articles/article/first_rows_inline.html"
 
