@@ -99,6 +99,24 @@ def test_filters_by_topic_provider_and_dates(client):
     assert "“31/12/2020” is not a date like 2024-05-31: left out." in html.decode()
 
 
+def test_filters_know_only_what_readers_can_browse(client):
+    gazette = Provider.objects.create(name="Valley Gazette", domain="valley.test")
+    hidden = Provider.objects.create(name="Back Office", domain="back.test")
+    make_article(title="Flood A", provider=gazette, topics=["Weather"], published=True)
+    make_article(title="Flood B", provider=hidden, topics=["Secret plans"], published=False)
+
+    def search(**filters):
+        return client.get("/search/", {"q": "flood", **filters}).content.decode()
+
+    assert results(client.get("/search/", {"q": "flood", "provider": "www.valley.test"})) == [
+        "Flood A"
+    ]
+    # a provider or topic with no published story is as unknown here as at its own page
+    assert "No provider “back.test”: searched every provider." in search(provider="back.test")
+    assert "No topic called “Secret plans”: searched every topic." in search(topic="Secret plans")
+    assert client.get("/providers/back.test/").status_code == 404
+
+
 def test_pages_of_twenty(client, monkeypatch):
     from articles.reader import search
 

@@ -80,13 +80,16 @@ class SearchPage:
 def read_form(params: QueryDict) -> SearchForm:
     form = SearchForm(text=clean(params.get("q", "")))
     form.values = {name: clean(params.get(name, ""))[:200] for name in FILTERS}
+    # Only topics and providers a reader can browse (with a published story): the filter
+    # tells no more than their pages do.
     if topic := form.values["topic"]:
-        form.topic = Topic.objects.filter(slug=term_slug(topic)).first()
+        form.topic = queries.browsable(Topic).filter(slug=term_slug(topic)).first()
         _missing(form, form.topic, f"No topic called “{topic}”: searched every topic.")
     if provider := form.values["provider"]:
-        form.provider = Provider.objects.filter(
-            Q(domain=provider.lower()) | Q(name__iexact=provider)
-        ).first()
+        domain = provider.lower().removeprefix("www.")  # as the importer keeps domains
+        form.provider = (
+            queries.browsable(Provider).filter(Q(domain=domain) | Q(name__iexact=provider)).first()
+        )
         _missing(form, form.provider, f"No provider “{provider}”: searched every provider.")
     form.since = _date(form, "from")
     form.until = _date(form, "to")
