@@ -82,11 +82,17 @@ def set_publication(
     return to_change
 
 
+def site_time(value: dt.datetime) -> str:
+    """A moment as the history and the desk's messages write it: in the site's time zone,
+    e.g. "2030-01-05 09:00 CET"."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def schedule_message(publish_at: dt.datetime | None, unpublish_at: dt.datetime | None) -> str:
     """The history's words for a schedule, in the site's time zone."""
 
     def when(value: dt.datetime | None) -> str:
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z") if value else "none"
+        return site_time(value) if value else "none"
 
     return f"Scheduled: appears {when(publish_at)}, expires {when(unpublish_at)}"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib import messages as levels
 from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.utils import timezone
@@ -52,6 +53,11 @@ def form_data(**fields: str) -> dict[str, str]:
 
 def change(client, article: Article, **fields: str):
     return client.post(f"{CHANGELIST}{article.pk}/change/", form_data(**fields))
+
+
+def said(response) -> list[tuple[str, int]]:
+    """The messages shown after a redirect, with their levels."""
+    return [(str(m), m.level) for m in get_messages(response.wsgi_request)]
 
 
 # --- The list --------------------------------------------------------------------------------
@@ -228,6 +234,153 @@ def test_a_reviewer_cannot_schedule_or_feature_through_the_form(reviewer):
            publish_at_1="09:00:00", featured="on")  # fmt: skip
     article.refresh_from_db()
     assert article.publish_at is None and not article.featured
+
+
+# --- What an editor is told readers get --------------------------------------------------------
+
+LATER = dt.datetime(2030, 1, 5, 8, 0, tzinfo=dt.UTC)  # 09:00 in Berlin
+LATER_SAID = "2030-01-05 09:00 CET"
+PAST = dt.datetime(2020, 1, 1, 8, 0, tzinfo=dt.UTC)  # 09:00 in Berlin
+PAST_SAID = "2020-01-01 09:00 CET"
+AFTERWARDS = {"publish_at_0": "2030-01-05", "publish_at_1": "09:00:00"}
+GONE = {"unpublish_at_0": "2020-01-01", "unpublish_at_1": "09:00:00"}
+
+
+def expired_warning(title: str, state: str = "is published") -> tuple[str, int]:
+    return (
+        f"“{title}” {state} but expired on {PAST_SAID}: readers cannot see it."
+        " Clear or move Expires to show it again.",
+        levels.WARNING,
+    )
+
+
+def test_ticking_published_with_a_future_schedule_says_when_readers_will_see_it(editor):
+    article = make_article(title="Embargo", published=False)
+    response = change(editor, article, published="on", **AFTERWARDS)
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.published and article.publish_at == LATER
+    assert (f"“Embargo” is published: readers will see it from {LATER_SAID}.", levels.INFO) in (
+        said(response)
+    )
+    assert not [text for text, _ in said(response) if "can see it now" in text]
+    assert [message for _, message in history(article)] == [
+        "Published",
+        f"Scheduled: appears {LATER_SAID}, expires none",
+    ]
+
+
+def test_scheduling_a_published_story_later_says_when_readers_will_see_it(editor):
+    article = make_article(title="Held back", published=True)
+    response = change(editor, article, published="on", **AFTERWARDS)
+    assert (f"“Held back” is published: readers will see it from {LATER_SAID}.", levels.INFO) in (
+        said(response)
+    )
+
+
+def test_an_expiry_already_past_on_a_published_story_warns(editor):
+    article = make_article(title="Gone quiet", published=True)
+    response = change(editor, article, published="on", **GONE)
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.unpublish_at == PAST and not Article.objects.published().exists()
+    assert expired_warning("Gone quiet") in said(response)
+
+
+def test_ticking_published_on_an_expired_story_warns(editor):
+    article = make_article(title="Stale", published=False, unpublish_at=PAST)
+    response = change(editor, article, published="on", **GONE)  # Expires as it was
+    article.refresh_from_db()
+    assert article.published and article.unpublish_at == PAST
+    assert expired_warning("Stale") in said(response)
+    assert not [text for text, _ in said(response) if "can see it now" in text]
+
+
+def test_clearing_a_past_expiry_says_readers_can_see_it_again(editor):
+    article = make_article(title="Back", published=True, unpublish_at=PAST)
+    response = change(editor, article, published="on")  # Expires cleared
+    article.refresh_from_db()
+    assert article.unpublish_at is None and Article.objects.published().get() == article
+    assert ("“Back” is published: readers can see it now.", levels.INFO) in said(response)
+
+
+def test_scheduling_a_draft_says_nothing_about_readers(editor):
+    article = make_article(title="Draft", published=False)
+    response = change(editor, article, **AFTERWARDS)
+    assert not [text for text, _ in said(response) if "readers" in text]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, ("“Clicked” is published: readers can see it now.", levels.INFO)),
+        (
+            {"publish_at": LATER},
+            (f"“Clicked” is published: readers will see it from {LATER_SAID}.", levels.INFO),
+        ),
+        ({"unpublish_at": PAST}, expired_warning("Clicked")),
+    ],
+)
+def test_one_click_publishing_says_what_readers_get(editor, fields, expected):
+    article = make_article(title="Clicked", published=False, **fields)
+    response = editor.post(f"{CHANGELIST}{article.pk}/publication/", {"published": "1"})
+    assert said(response) == [expected]
+
+
+def test_one_click_on_a_story_already_published_but_expired_warns(editor):
+    article = make_article(title="Stale page", published=True, unpublish_at=PAST)
+    response = editor.post(f"{CHANGELIST}{article.pk}/publication/", {"published": "1"})
+    assert said(response) == [expired_warning("Stale page", "was already published")]
+
+
+def publish_selected(client, stories: list[Article]):
+    ids = [story.pk for story in stories]
+    return client.post(
+        CHANGELIST, {"action": "publish_selected", "_selected_action": ids, "post": "yes"}
+    )
+
+
+def test_bulk_publishing_says_which_stories_readers_cannot_see_yet_or_any_more(editor):
+    stories = [
+        make_article(title="Plain", published=False),
+        make_article(title="Soon", published=False, publish_at=LATER),
+        make_article(title="Sooner", published=False, publish_at=LATER - 24 * HOUR),
+        make_article(title="Expired", published=False, unpublish_at=PAST),
+        make_article(title="Live", published=True),
+    ]
+    response = publish_selected(editor, stories)
+    assert said(response) == [
+        (
+            "4 stories published. 1 story already published, left as it was."
+            " 2 of the selected stories are scheduled: readers will see them from their"
+            " Scheduled times, the first at 2030-01-04 09:00 CET.",
+            levels.SUCCESS,
+        ),
+        expired_warning("Expired"),
+    ]
+
+
+def test_bulk_publishing_one_scheduled_story_says_when(editor):
+    response = publish_selected(
+        editor, [make_article(title="Soon", published=False, publish_at=LATER)]
+    )
+    assert said(response) == [
+        (f"1 story published. “Soon” is scheduled: readers will see it from {LATER_SAID}.",
+         levels.SUCCESS),
+    ]  # fmt: skip
+
+
+def test_bulk_publishing_stories_already_published_but_expired_warns(editor):
+    stories = [make_article(published=True, unpublish_at=PAST) for _ in range(2)]
+    response = publish_selected(editor, stories)
+    assert said(response) == [
+        ("All 2 selected stories are already published: nothing changed.", levels.INFO),
+        (
+            "2 of the selected stories have expired: readers cannot see them."
+            " Clear or move Expires to show them again.",
+            levels.WARNING,
+        ),
+    ]
 
 
 # --- The bulk action -------------------------------------------------------------------------

@@ -9,6 +9,9 @@ editor without the publish permission sees instead.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -31,10 +34,81 @@ from .columns import published_state
 CONFIRM_TEMPLATE = "admin/articles/article/publication_confirm.html"
 
 
-def publication_message(title: str, published: bool) -> str:
-    if published:
-        return f"“{title}” is published: readers can see it now."
-    return f"“{title}” is unpublished: readers no longer see it."
+EXPIRED_HINT = "Clear or move Expires to show it again."
+
+
+def hidden_from_readers(
+    stories: QuerySet[Article] | Iterable[int], now: dt.datetime
+) -> tuple[list[Article], list[Article]]:
+    """The published ones among ``stories`` (a queryset or ids) that readers cannot see at
+    ``now``, by the one visibility rule (``Article.objects.published``), in two lists: those
+    still to appear (their *Scheduled* time to come, earliest first) and those that expired."""
+    ids = stories.values("pk") if isinstance(stories, QuerySet) else list(stories)
+    hidden = (
+        Article.objects.filter(pk__in=ids, published=True)
+        .exclude(pk__in=Article.objects.published(now).values("pk"))
+        .only("pk", "title", "publish_at", "unpublish_at")
+        .order_by("publish_at", "pk")
+    )
+    scheduled: list[Article] = []
+    expired: list[Article] = []
+    for story in hidden:  # outside its schedule: not yet, or no longer
+        (scheduled if story.publish_at and story.publish_at > now else expired).append(story)
+    return scheduled, expired
+
+
+def scheduled_text(story: Article) -> str:
+    return f"readers will see it from {publishing.site_time(story.publish_at)}."
+
+
+def expired_text(story: Article, state: str = "is published") -> str:
+    when = publishing.site_time(story.unpublish_at)
+    return f"“{story.title}” {state} but expired on {when}: readers cannot see it. {EXPIRED_HINT}"
+
+
+def publication_message(
+    article: Article, published: bool, *, already: bool = False
+) -> tuple[str, int]:
+    """What the desk tells an editor who published (or unpublished) a story, or found it
+    already so, and at which level: for a published story, what readers get now."""
+    title = f"“{article.title}”"
+    if not published:
+        return f"{title} is unpublished: readers no longer see it.", messages.INFO
+    state = "was already published" if already else "is published"
+    scheduled, expired = hidden_from_readers([article.pk], timezone.now())
+    if scheduled:
+        return f"{title} {state}: {scheduled_text(scheduled[0])}", messages.INFO
+    if expired:
+        return expired_text(expired[0], state), messages.WARNING
+    if already:
+        return f"{title} was already published.", messages.INFO
+    return f"{title} is published: readers can see it now.", messages.INFO
+
+
+def hidden_messages(selection: QuerySet[Article]) -> tuple[str, str]:
+    """After a bulk publish: a sentence on the selected stories still to appear, and a
+    warning on those that expired ("" when there are none)."""
+    scheduled, expired = hidden_from_readers(selection, timezone.now())
+    note = warning = ""
+    if len(scheduled) == 1:
+        note = f"“{scheduled[0].title}” is scheduled: {scheduled_text(scheduled[0])}"
+    elif scheduled:
+        first = publishing.site_time(scheduled[0].publish_at)
+        if scheduled[0].publish_at == scheduled[-1].publish_at:
+            when = f"from {first}"
+        else:
+            when = f"from their Scheduled times, the first at {first}"
+        note = (
+            f"{len(scheduled)} of the selected stories are scheduled: readers will see them {when}."
+        )
+    if len(expired) == 1:
+        warning = expired_text(expired[0])
+    elif expired:
+        warning = (
+            f"{len(expired)} of the selected stories have expired: readers cannot see them."
+            " Clear or move Expires to show them again."
+        )
+    return note, warning
 
 
 def n_stories(count: int) -> str:
@@ -127,10 +201,11 @@ class PublicationAdmin(admin.ModelAdmin):
         if wanted not in ("0", "1"):
             return HttpResponseBadRequest("published must be 1 or 0")
         if publishing.set_publication([article], wanted == "1", by=request.user):
-            self.message_user(request, publication_message(article.title, wanted == "1"))
+            self.message_user(request, *publication_message(article, wanted == "1"))
+        elif wanted == "1":
+            self.message_user(request, *publication_message(article, True, already=True))
         else:
-            state = "published" if wanted == "1" else "unpublished"
-            self.message_user(request, f"“{article.title}” was already {state}.", messages.INFO)
+            self.message_user(request, f"“{article.title}” was already unpublished.", messages.INFO)
         return HttpResponseRedirect(self._back_to_list(request))
 
     def _back_to_list(self, request: HttpRequest) -> str:
@@ -139,16 +214,26 @@ class PublicationAdmin(admin.ModelAdmin):
     # The form
 
     def save_model(self, request, obj: Article, form, change: bool) -> None:
-        """Publication goes through the service; any other edited field is saved as usual."""
+        """Publication goes through the service; any other edited field is saved as usual.
+
+        Once everything is saved, an editor who (un)published the story, or changed when a
+        published story shows, is told what readers now get."""
         changed = [name for name in form.changed_data if name not in self.service_fields]
         if changed:
             obj.edited_at = timezone.now()  # the story's page changed: its sitemap entry says so
             # Saving moves the content version on (articles.content).
             obj.save(update_fields=[*changed, "edited_at"])
-        if "published" in form.changed_data and publishing.set_publication(
+        published = "published" in form.changed_data and publishing.set_publication(
             [obj], obj.published, by=request.user
-        ):
-            self.message_user(request, publication_message(obj.title, obj.published))
+        )
+        rescheduled = self.save_other_service_fields(request, obj, form)
+        if published or (rescheduled and obj.published):
+            self.message_user(request, *publication_message(obj, obj.published))
+
+    def save_other_service_fields(self, request, obj: Article, form) -> bool:
+        """Save the form's service fields other than Published; returns whether one that
+        decides when readers see a published story changed. None here."""
+        return False
 
     def construct_change_message(self, request, form, formsets, add=False):
         # "Published"/"Unpublished" (and the schedule, the lead) is recorded by the service,
@@ -185,22 +270,37 @@ class PublicationAdmin(admin.ModelAdmin):
             count = to_change.count()
             if count:
                 return self._confirm(request, queryset, to_change, count, verb)
-            self.message_user(
-                request, nothing_to_change_message(queryset.count(), verb), messages.INFO
-            )
+            text = nothing_to_change_message(queryset.count(), verb)
+            self._bulk_message(request, queryset, value, text, messages.INFO)
             return None
         selected = queryset.count()
         changed = len(publishing.set_publication(queryset, value, by=request.user))
         if not changed:
-            self.message_user(request, nothing_to_change_message(selected, verb), messages.INFO)
+            text = nothing_to_change_message(selected, verb)
+            self._bulk_message(request, queryset, value, text, messages.INFO)
             return None
         text = f"{n_stories(changed)} {verb}ed."
         if selected > changed:
             left = selected - changed
             as_they_were = "it was" if left == 1 else "they were"
             text += f" {n_stories(left)} already {verb}ed, left as {as_they_were}."
-        self.message_user(request, text, messages.SUCCESS)
+        self._bulk_message(request, queryset, value, text, messages.SUCCESS)
         return None
+
+    def _bulk_message(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Article],
+        published: bool,
+        text: str,
+        level: int,
+    ) -> None:
+        """The bulk action's message; after publishing, with what readers cannot see yet
+        (in the same message) or any more (a warning of its own)."""
+        note, warning = hidden_messages(queryset) if published else ("", "")
+        self.message_user(request, f"{text} {note}" if note else text, level)
+        if warning:
+            self.message_user(request, warning, messages.WARNING)
 
     def _confirm(
         self,

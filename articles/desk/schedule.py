@@ -147,13 +147,19 @@ class ScheduleAdmin(PublicationAdmin):
 
     # The form: the schedule and the lead through the service, with their history
 
-    def save_model(self, request, obj: Article, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)  # the other fields, and publication
+    def save_other_service_fields(self, request, obj: Article, form) -> bool:
+        """The schedule and the lead, through the service, once the story is (un)published
+        (PublicationAdmin.save_model, which then says what readers get); returns whether the
+        schedule changed."""
         changed = set(form.changed_data)
+        rescheduled = False
         if {"publish_at", "unpublish_at"} & changed:
-            publishing.set_schedule([obj], obj.publish_at, obj.unpublish_at, by=request.user)
+            rescheduled = bool(
+                publishing.set_schedule([obj], obj.publish_at, obj.unpublish_at, by=request.user)
+            )
         if "featured" in changed:
             publishing.set_featured([obj], obj.featured, by=request.user)
+        return rescheduled
 
     # The bulk action
 
