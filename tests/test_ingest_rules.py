@@ -139,6 +139,50 @@ def test_a_related_item_with_an_unusable_url_is_dropped_with_a_warning():
     assert "originalUrl: not an http(s)" in refused(seed_text(originalUrl="javascript:x"))
 
 
+@pytest.mark.parametrize(
+    ("port", "shown"),
+    [
+        ("99999", "99999"),
+        ("65536", "65536"),
+        ("0", "0"),
+        ("00000", "00000"),
+        ("123456", "123456"),
+        ("abc", "'abc'"),
+        ("-1", "'-1'"),
+        ("8080:1", "'8080:1'"),
+        ("８０", "'８０'"),  # fullwidth digits: not a port to a browser either
+    ],
+)
+def test_a_url_with_an_impossible_port_is_refused_as_any_unusable_url(port, shown):
+    problem = f"not a valid port in URL: {shown}"
+    bad = f"https://t.example.org:{port}/q"
+    assert refused(seed_text(originalUrl=bad)) == f"originalUrl: {problem}"
+    assert refused(seed_text(originalUrl=None, webUrl=bad)) == f"webUrl: {problem}"
+    assert refused(seed_text(webUrl=bad)) == f"webUrl: {problem}"
+    assert refused(seed_text(cdnAmpWebUrl=bad)) == f"cdnAmpWebUrl: {problem}"
+    assert refused(seed_text(images=[{"url": bad}])) == f"images[0].url: {problem}"
+    ipv6 = f"http://[::1]:{port}/"
+    assert refused(seed_text(originalUrl=ipv6)) == f"originalUrl: {problem}"
+    # A related item with an unusable URL is dropped with a warning, as for any other.
+    record = parse(
+        seed_text(
+            related=[{"title": "bad", "webUrl": bad}, {"title": "ok", "webUrl": "https://x.test/"}]
+        )
+    )
+    assert [item.title for item in record.related] == ["ok"]
+    assert record.warnings == (f"related[0].webUrl: {problem}; related[0] dropped",)
+    with pytest.raises(ValueError, match="not a valid port"):
+        normalise_url(bad)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://x.test:1/a", "https://x.test:65535/a", "http://x.test:080/", "https://x.test:/a"],
+)
+def test_a_port_from_1_to_65535_or_none_is_fine(url):
+    assert parse(seed_text(originalUrl=url)).url == normalise_url(url) == url
+
+
 @pytest.mark.parametrize("domain", ["..", "?", "#", '"', "a..b", ".x.test", "x.test.", "a b"])
 def test_a_provider_domain_must_be_a_host_name(domain):
     reason = refused(seed_text(provider={"name": "P", "domain": domain}))

@@ -199,6 +199,50 @@ def test_language_tags_are_refused():
     assert "!!python/object/apply:os.system" in reason and "line 2" in reason
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("date: !!timestamp 2020-13-45", "not a valid date: '2020-13-45' (line 3, column 7)"),
+        ("publishedDateTime: 2020-13-45", "not a valid date: '2020-13-45' (line 3, column 20)"),
+        ("updatedDateTime: 2021-02-30 10:00:00", "not a valid date: '2021-02-30 10:00:00'"),
+        ("when: 2021-02-03T25:00:00Z", "not a valid date: '2021-02-03T25:00:00Z'"),
+        ("when: 2021-02-03T10:00:00+24:00", "not a valid date: '2021-02-03T10:00:00+24:00'"),
+        ("date: !!timestamp 0000-01-01", "not a valid date: '0000-01-01' (line 3, column 7)"),
+        ("date: !!timestamp 10000-01-01", "not a valid date: '10000-01-01' (line 3, column 7)"),
+        ("date: !!timestamp soon", "not a valid date: 'soon' (line 3, column 7)"),
+        ("dates: [2021-01-01, 2021-00-01]", "not a valid date: '2021-00-01' (line 3, column 21)"),
+        ("2020-13-45: as a key", "not a valid date: '2020-13-45' (line 3, column 1)"),
+        ("set: !!set {? 2020-13-45}", "not a valid date: '2020-13-45' (line 3, column 15)"),
+        ("quality: !!int abc", "not a valid integer: 'abc' (line 3, column 10)"),
+        ('quality: !!int ""', "not a valid integer: '' (line 3, column 10)"),
+        ("quality: !!int 0x", "not a valid integer: '0x' (line 3, column 10)"),
+        ("heat: !!float x", "not a valid number: 'x' (line 3, column 7)"),
+        ('heat: !!float "-"', "not a valid number: '-' (line 3, column 7)"),
+        ("published: !!bool maybe", "not a valid boolean: 'maybe' (line 3, column 12)"),
+        # PyYAML's own error, one line already: kept as it was.
+        (
+            "blob: !!binary abc",
+            "failed to decode base64 data: Incorrect padding (line 3, column 7)",
+        ),
+    ],
+)
+def test_a_malformed_yaml_scalar_is_invalid_yaml_on_its_line(line, message):
+    text = f"---\ntitle: T\n{line}\noriginalUrl: https://x.test/1\n---\n"
+    reason = rejects(text, message)
+    assert reason.startswith("invalid YAML: ") and reason.endswith(")")
+    assert "Error" not in reason
+
+
+def test_a_malformed_date_is_reported_on_the_files_own_line():
+    # Blank lines before the front matter, Windows line endings and a byte-order mark: the
+    # date is on line 5 of the file.
+    text = (
+        "\n\n---\r\ntitle: T\r\npublishedDateTime: 2021-13-01\r\noriginalUrl: https://x.test/\r\n"
+    )
+    reason = rejects(b"\xef\xbb\xbf" + (text + "---\r\nBody.\r\n").encode(), "invalid YAML")
+    assert reason == "invalid YAML: not a valid date: '2021-13-01' (line 5, column 20)"
+
+
 def test_custom_tags_are_refused():
     rejects("---\ntitle: !secret x\n---\n", "invalid YAML")
 

@@ -22,10 +22,11 @@ MAX_DEPTH = 32
 
 # An absolute http(s) URL: scheme, optional user info, a host (name or [IPv6]), optional
 # port, then path, query and fragment. No spaces anywhere, no control characters in the path,
-# query and fragment (``url()`` looks for them in the rest, the rare URL that needs it).
+# query and fragment (``url()`` looks for them in the rest, the rare URL that needs it). The
+# port is whatever follows the host's ':', so that ``port_problem`` can say what is wrong.
 _HTTP_URL = re.compile(
     r"(?P<scheme>https?)://(?P<user>[^/?#@\s]*@)?"
-    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^/?#:@\s\[\]]+)(?P<port>:\d{0,5})?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^/?#:@\s\[\]]+)(?P<port>:[^/?#\s]*)?"
     r"(?P<rest>[/?#][^\s\x00-\x1f\x7f]*)?",
     re.IGNORECASE,
 )
@@ -43,10 +44,22 @@ def normalise_url(url: str) -> str:
     if match is None:
         raise ValueError(f"not an http(s) URL: {url!r:.80}")
     scheme, user, host, port, rest = match.group("scheme", "user", "host", "port", "rest")
+    if port and (problem := port_problem(port)):
+        raise ValueError(problem)
     rest = (rest or "").partition("#")[0]
     if not rest.startswith("/"):
         rest = "/" + rest
     return f"{scheme.lower()}://{user or ''}{host.lower()}{port or ''}{rest}"
+
+
+def port_problem(port: str) -> str:
+    """What is wrong with a URL's ``:port`` as ``_HTTP_URL`` finds it, or "" if nothing is:
+    a port is a number from 1 to 65535 (at most 5 ASCII digits), or empty (the default)."""
+    digits = port[1:]
+    number = digits.isascii() and digits.isdigit()
+    if not digits or (number and len(digits) <= 5 and 1 <= int(digits) <= 65535):
+        return ""
+    return f"not a valid port in URL: {digits if number else repr(digits):.80}"
 
 
 class UnusableUrl(SeedError):
@@ -111,9 +124,11 @@ def url(data: dict[str, Any], key: str, *, where: str = "") -> str:
     if not isinstance(value, str):
         raise SeedError(f"{field_name(where, key)}: expected a URL, got a {kind(value)}")
     url = value.strip()
-    if not _HTTP_URL.fullmatch(url):
+    match = _HTTP_URL.fullmatch(url)
+    if not match:
         url = lenient_url(url)
-        if not _HTTP_URL.fullmatch(url):
+        match = _HTTP_URL.fullmatch(url)
+        if not match:
             if _SPACE_OR_CONTROL.search(url) and url.lower().startswith(("http://", "https://")):
                 raise UnusableUrl(
                     f"{field_name(where, key)}: URL contains spaces or control characters"
@@ -123,6 +138,9 @@ def url(data: dict[str, Any], key: str, *, where: str = "") -> str:
         raise UnusableUrl(f"{field_name(where, key)}: URL contains spaces or control characters")
     if len(url) > MAX_URL_LENGTH // 4 and len(url.encode()) > MAX_URL_LENGTH:
         raise UnusableUrl(f"{field_name(where, key)}: URL longer than {MAX_URL_LENGTH} bytes")
+    port = match.group("port")
+    if port and (problem := port_problem(port)):
+        raise UnusableUrl(f"{field_name(where, key)}: {problem}")
     return url
 
 

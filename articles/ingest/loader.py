@@ -32,8 +32,9 @@ class SeedLoader(yaml.CSafeLoader):
     self-referencing structures; seed files have none, and the detour costs much of the
     load time. Plain strings and decimal integers are read inline; everything else that
     is not a plain map or list (other numbers, dates, booleans, and any tag, which the safe
-    constructors refuse) goes through the standard safe constructor, and a mapping with merge
-    keys (<<) through PyYAML's own flattening. Aliases still share one object, as with
+    constructors refuse) goes through the standard safe constructor (whose scalar constructors
+    fail on a malformed value as a YAML error at its line: ``_checked``), and a mapping with
+    merge keys (<<) through PyYAML's own flattening. Aliases still share one object, as with
     SafeLoader; ``tests/test_seeds.py`` checks it reads what PyYAML's safe loader reads.
     """
 
@@ -122,6 +123,36 @@ class SeedLoader(yaml.CSafeLoader):
             return tag
         return _MAP if kind is yaml.MappingNode else _SEQ
 
+
+def _checked(construct: Any, what: str) -> Any:
+    """PyYAML's safe constructor of a scalar type, failing on a malformed value as a YAML
+    error at the value (``not a valid date: '2020-13-45'``, with its line) instead of the
+    Python exception it raises there: ValueError (``2020-13-45``, ``0000-01-01``, ``!!int
+    abc``), KeyError (``!!bool maybe``), IndexError (``!!int ''``) or AttributeError
+    (``!!timestamp soon``, which its pattern does not match). A valid value reads the same."""
+
+    def construct_checked(loader: SeedLoader, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError, LookupError, AttributeError):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"not a valid {what}: {node.value!r:.80}", node.start_mark
+            ) from None
+
+    return construct_checked
+
+
+# Every path to these constructors goes through them: a plain scalar (``2020-13-45`` is a
+# timestamp in YAML 1.1), a tagged one, a key, or one inside a !!set or !!omap. (!!binary
+# raises a YAML error of its own; !!null and !!str cannot fail.)
+for _name, _what in (
+    ("timestamp", "date"),
+    ("int", "integer"),
+    ("float", "number"),
+    ("bool", "boolean"),
+):
+    _tag = f"tag:yaml.org,2002:{_name}"
+    SeedLoader.add_constructor(_tag, _checked(SeedLoader.yaml_constructors[_tag], _what))
 
 # The implicit resolvers of PyYAML's safe loader (YAML 1.1: bool, int, float, null, timestamp,
 # merge, value) by the first character they apply to ("" for the empty value). PyYAML keys
