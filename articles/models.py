@@ -197,7 +197,7 @@ class Article(ContentModel):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.headline  # as readers know it: the admin's messages, its history
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", args=[self.pk, self.slug])

@@ -61,7 +61,14 @@ def set_publication(
             Article.objects.filter(pk__in=ids)
             .exclude(published=published)
             .select_for_update()
-            .only("pk", "title", "published", "published_changed_at", "first_published_at")
+            .only(
+                "pk",
+                "title",
+                "title_override",
+                "published",
+                "published_changed_at",
+                "first_published_at",
+            )
             .order_by("pk")
         )
         if not to_change:
@@ -143,7 +150,7 @@ def _changed(
         Article.objects.filter(pk__in=ids)
         .exclude(unchanged)
         .select_for_update()
-        .only("pk", "title", *fields)
+        .only("pk", "title", "title_override", *fields)
         .order_by("pk")
     )
 

@@ -235,6 +235,19 @@ def test_bulk_publish_after_confirming_changes_counts_and_records_each(editor):
     assert change_messages(live) == []
 
 
+def test_the_desk_names_a_story_by_our_headline_where_set(editor):
+    ours = make_article(title="Wire headline", title_override="Our headline", published=False)
+    make_article(title="Plain wire", published=False)
+
+    html = editor.get(CHANGELIST).content.decode()
+    assert 'Our headline<br><span class="source-title">Source: Wire headline</span>' in html
+    assert ">Plain wire</a>" in html
+
+    response = editor.post(toggle_url(ours), {"published": "1"}, follow=True)
+    assert messages_of(response) == ["“Our headline” is published: readers can see it now."]
+    assert LogEntry.objects.get(object_id=str(ours.pk)).object_repr == "Our headline"
+
+
 def test_bulk_unpublish_after_confirming(editor):
     stories = [make_article(published=True) for _ in range(2)]
 

@@ -71,7 +71,7 @@ class ArticleAdmin(LeadImageAdmin, ScheduleAdmin):
     # screen in a narrow list; the sortable columns keep their places (and their ?o= numbers).
     list_display = (
         "lead_image",
-        "title",
+        "headline",
         "publication",
         "public_page",
         "lead",
@@ -83,7 +83,7 @@ class ArticleAdmin(LeadImageAdmin, ScheduleAdmin):
         "provider",
         "category",
     )
-    list_display_links = ("title",)
+    list_display_links = ("headline",)
     sortable_by = ("published_at", "quality", "heat")
     actions = ("publish_selected", "unpublish_selected", "schedule_selected")
     list_filter = (
@@ -184,6 +184,7 @@ class ArticleAdmin(LeadImageAdmin, ScheduleAdmin):
     lead_image = staticmethod(stored_thumbnail)
     stored_renditions = staticmethod(stored_renditions)
     public_page = staticmethod(columns.public_page)
+    headline = staticmethod(columns.headline)
     topic_names = staticmethod(columns.topic_names)
     sealed_data = staticmethod(columns.sealed_data)
     other_fields = staticmethod(columns.other_fields)

@@ -14,6 +14,16 @@ from articles.models import Article
 NO_OTHER_FIELDS = "None: the imported file has no fields beyond those above."
 
 
+@admin.display(description="headline")
+def headline(article: Article) -> str:
+    """Our headline where set, the source's title under it; else the source's title."""
+    if not article.title_override:
+        return article.title
+    return format_html(
+        '{}<br><span class="source-title">Source: {}</span>', article.headline, article.title
+    )
+
+
 @admin.display(description="published")
 def published_state(article: Article) -> str:
     return format_html(

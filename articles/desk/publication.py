@@ -47,7 +47,7 @@ def hidden_from_readers(
     hidden = (
         Article.objects.filter(pk__in=ids, published=True)
         .exclude(pk__in=Article.objects.published(now).values("pk"))
-        .only("pk", "title", "publish_at", "unpublish_at")
+        .only("pk", "title", "title_override", "publish_at", "unpublish_at")
         .order_by("publish_at", "pk")
     )
     scheduled: list[Article] = []
@@ -63,7 +63,7 @@ def scheduled_text(story: Article) -> str:
 
 def expired_text(story: Article, state: str = "is published") -> str:
     when = publishing.site_time(story.unpublish_at)
-    return f"“{story.title}” {state} but expired on {when}: readers cannot see it. {EXPIRED_HINT}"
+    return f"“{story}” {state} but expired on {when}: readers cannot see it. {EXPIRED_HINT}"
 
 
 def publication_message(
@@ -71,7 +71,7 @@ def publication_message(
 ) -> tuple[str, int]:
     """What the desk tells an editor who published (or unpublished) a story, or found it
     already so, and at which level: for a published story, what readers get now."""
-    title = f"“{article.title}”"
+    title = f"“{article}”"
     if not published:
         return f"{title} is unpublished: readers no longer see it.", messages.INFO
     state = "was already published" if already else "is published"
@@ -91,7 +91,7 @@ def hidden_messages(selection: QuerySet[Article]) -> tuple[str, str]:
     scheduled, expired = hidden_from_readers(selection, timezone.now())
     note = warning = ""
     if len(scheduled) == 1:
-        note = f"“{scheduled[0].title}” is scheduled: {scheduled_text(scheduled[0])}"
+        note = f"“{scheduled[0]}” is scheduled: {scheduled_text(scheduled[0])}"
     elif scheduled:
         first = publishing.site_time(scheduled[0].publish_at)
         if scheduled[0].publish_at == scheduled[-1].publish_at:
@@ -172,7 +172,7 @@ class PublicationAdmin(admin.ModelAdmin):
             reverse(self._url_name("publication"), args=[article.pk]),
             "0" if article.published else "1",
             verb,
-            Truncator(article.title).chars(60),
+            Truncator(article.headline).chars(60),
             verb,
         )
 
@@ -205,7 +205,7 @@ class PublicationAdmin(admin.ModelAdmin):
         elif wanted == "1":
             self.message_user(request, *publication_message(article, True, already=True))
         else:
-            self.message_user(request, f"“{article.title}” was already unpublished.", messages.INFO)
+            self.message_user(request, f"“{article}” was already unpublished.", messages.INFO)
         return HttpResponseRedirect(self._back_to_list(request))
 
     def _back_to_list(self, request: HttpRequest) -> str:
@@ -332,7 +332,9 @@ class PublicationAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "examples": examples.select_related(None).prefetch_related(None).only("title")[:20],
+            "examples": examples.select_related(None)
+            .prefetch_related(None)
+            .only("title", "title_override")[:20],
             "action": request.POST.get("action", ""),
             "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across") == "1",

@@ -118,7 +118,7 @@ class ScheduleAdmin(PublicationAdmin):
             reverse(self.featured_url_name(), args=[article.pk]),
             "0" if article.featured else "1",
             verb,
-            Truncator(article.title).chars(60),
+            Truncator(article.headline).chars(60),
             "Leads the home page: click to stop" if article.featured else "Lead the home page",
             "★ Lead" if article.featured else "☆",
         )
@@ -141,7 +141,7 @@ class ScheduleAdmin(PublicationAdmin):
             return HttpResponseBadRequest("featured must be 1 or 0, for a story that exists")
         if publishing.set_featured([article], wanted == "1", by=request.user):
             text = "leads the home page" if wanted == "1" else "no longer leads the home page"
-            self.message_user(request, f"“{article.title}” {text}.")
+            self.message_user(request, f"“{article}” {text}.")
         changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         return HttpResponseRedirect(back_to_list(request, changelist))
 
