@@ -122,7 +122,14 @@ def test_import_then_fetch_images_then_gunicorn_serves_our_copy(tmp_path):
             # friendly page, not gunicorn's bare 414 (gunicorn.conf.py: limit_request_line)
             status, _, page = get(server + "/search/?q=" + quote("ж" * 1200))  # 7,200 bytes
             assert status == 200 and b"shorten it to 200 or fewer" in page
-        assert "no-body response" not in (tmp_path / "server.log").read_text()
+            # a forged Host header: refused, and one line in the log, not a traceback
+            request = urllib.request.Request(server + "/", headers={"Host": "evil.example"})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=15)
+            assert refused.value.code == 400
+        log = (tmp_path / "server.log").read_text()
+        assert "no-body response" not in log
+        assert "Invalid HTTP_HOST header: 'evil.example'" in log and "Traceback" not in log
         again = run_manage(database, "fetch_images", "--recheck-after", "0", **env)
         assert (
             again.stdout.strip()
