@@ -56,10 +56,7 @@ class QueryError(ValueError):
 
 
 def clean(text: str) -> str:
-    """The text as searched: invisible characters out, spaces collapsed, and in Unicode's
-    compatible composed form (NFKC): full-width letters ("ＢＲＩＤＧＥ") are the plain ones,
-    and a letter and its accent typed apart are the one accented letter the index holds."""
-    return " ".join(unicodedata.normalize("NFKC", _INVISIBLE.sub(" ", text)).split())
+    return " ".join(_INVISIBLE.sub(" ", text).split())
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,10 @@ class SearchQuery:
         groups: list[list[str]] = []
         excluded: list[str] = []
         either = after_word = False  # "or" joins two words to look for, not one left out
-        for negated, phrase in _items(text):
+        # The words in Unicode's compatible composed form (NFKC), as the index holds text:
+        # full-width letters ("ＢＲＩＤＧＥ") are the plain ones, and a letter and its accent
+        # typed apart are the one accented letter.
+        for negated, phrase in _items(unicodedata.normalize("NFKC", text)):
             if phrase is None:  # "or"
                 either = after_word
                 continue
@@ -98,11 +98,7 @@ class SearchQuery:
             else:
                 groups.append([phrase])
         if not groups:
-            raise QueryError(
-                "Type a word to look for, not only words to leave out."
-                if excluded
-                else "Type a word to look for: letters or digits (symbols alone find nothing)."
-            )
+            raise QueryError(_nothing_to_look_for(text, excluded))
         return cls(text, tuple(tuple(g) for g in groups), tuple(excluded))
 
     def fts5(self) -> str:
@@ -150,6 +146,14 @@ class SearchQuery:
             ([document, summary, f"NOT {head}"], [whole, either, either]),
             ([document, f"NOT {head}", f"NOT {summary}"], [whole, either, either]),
         ]
+
+
+def _nothing_to_look_for(text: str, excluded: list[str]) -> str:
+    if excluded:
+        return "Type a word to look for, not only words to leave out."
+    if _SEARCHABLE.search(text):  # only "or"
+        return "Type a word to look for: “or” only joins two."
+    return "Type a word to look for: letters or digits (symbols alone find nothing)."
 
 
 def _items(text: str):

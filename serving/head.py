@@ -20,8 +20,8 @@ class HeadWithoutBodyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if request.method != "HEAD":
-            return response
+        if request.method != "HEAD" or response.status_code in (204, 304):
+            return response  # a 204 or 304 has no body, and must not say a length of 0
         if response.streaming:  # a file: its Content-Length is set already
             response.streaming_content = ()
         else:

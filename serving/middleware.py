@@ -137,8 +137,10 @@ class PublicPageCacheMiddleware:
         state = state or current_state()
         if state.version != version:  # the cache's copy missed a bump: bring it up
             _cache_call_args(mirror, state)
+        # A HEAD is rendered in full like a GET (serving/head.py empties it, outermost): its
+        # page is stored as the GET's, and it gets the GET's validators.
         response = self.get_response(request)
-        if request.method == "GET" and is_cacheable(request, response):
+        if is_cacheable(request, response):
             _store(response, digest, state, gzipped)
         return response
 

@@ -163,6 +163,17 @@ def test_head_is_answered_from_the_cached_get(client):
     assert response["X-Cache"] == "HIT"
 
 
+def test_a_head_first_stores_the_page_with_the_gets_headers(client):
+    head = client.head("/")
+    assert head["X-Cache"] == "MISS" and head["ETag"] and head["Last-Modified"]
+    get = client.get("/")
+    assert get["X-Cache"] == "HIT" and get["ETag"] == head["ETag"]
+    assert get.content  # the page as rendered, not the HEAD's empty body
+    assert int(head["Content-Length"]) == len(get.content)
+    again = client.head("/", HTTP_IF_NONE_MATCH=head["ETag"])
+    assert again.status_code == 304 and "Content-Length" not in again
+
+
 def test_only_the_parameters_pages_read_make_the_key(client, settings):
     make_article(title="Harbour reopens", published=True)
     assert client.get("/")["X-Cache"] == "MISS"

@@ -360,6 +360,23 @@ def test_bulk_publishing_says_which_stories_readers_cannot_see_yet_or_any_more(e
     ]
 
 
+def test_bulk_publishing_from_the_review_queue_still_speaks_of_every_story(editor):
+    # Publishing takes the stories out of the list's filter (published: no): the message
+    # still names what readers cannot see.
+    stories = [
+        make_article(title="Soon", published=False, publish_at=LATER),
+        make_article(title="Expired", published=False, unpublish_at=PAST),
+    ]
+    selected = {"action": "publish_selected", "post": "yes"}
+    selected["_selected_action"] = [story.pk for story in stories]
+    response = editor.post(f"{CHANGELIST}?published__exact=0", selected)
+    assert said(response) == [
+        (f"2 stories published. “Soon” is scheduled: readers will see it from {LATER_SAID}.",
+         levels.SUCCESS),
+        expired_warning("Expired"),
+    ]  # fmt: skip
+
+
 def test_bulk_publishing_one_scheduled_story_says_when(editor):
     response = publish_selected(
         editor, [make_article(title="Soon", published=False, publish_at=LATER)]

@@ -64,7 +64,8 @@ def test_a_search_is_never_cached_and_follows_publishing(client):
         ("   ", "Type a word or two to search the stories."),
         ("x" * 10_000, "That search is 10,000 characters long: shorten it to 200 or fewer."),
         ("-rain", "Type a word to look for, not only words to leave out."),
-        ("* 🚀 or", "Type a word to look for: letters or digits (symbols alone find nothing)."),
+        ("* 🚀 ^", "Type a word to look for: letters or digits (symbols alone find nothing)."),
+        ("* or OR", "Type a word to look for: “or” only joins two."),
         ("nothingmatchesthis", "No published story matches."),
     ],
 )
@@ -111,6 +112,9 @@ def test_filters_know_only_what_readers_can_browse(client):
     assert results(client.get("/search/", {"q": "flood", "provider": "www.valley.test"})) == [
         "Flood A"
     ]
+    wide = Provider.objects.create(name="ＮＨＫ ﾆｭｰｽ", domain="nhk.test")  # as stored, typed so
+    make_article(title="Flood W", provider=wide, published=True)
+    assert results(client.get("/search/", {"q": "flood", "provider": "ＮＨＫ ﾆｭｰｽ"})) == ["Flood W"]
     # a provider or topic with no published story is as unknown here as at its own page
     assert "No provider “back.test”: searched every provider." in search(provider="back.test")
     assert "No topic called “Secret plans”: searched every topic." in search(topic="Secret plans")

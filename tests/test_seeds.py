@@ -216,6 +216,8 @@ def test_language_tags_are_refused():
         ("quality: !!int abc", "not a valid integer: 'abc' (line 3, column 10)"),
         ('quality: !!int ""', "not a valid integer: '' (line 3, column 10)"),
         ("quality: !!int 0x", "not a valid integer: '0x' (line 3, column 10)"),
+        ("quality: " + "9" * 5000, "not a valid integer: '9999"),  # past Python's 4,300 digits
+        ("quality: !!int " + "9" * 5000, "not a valid integer: '9999"),
         ("heat: !!float x", "not a valid number: 'x' (line 3, column 7)"),
         ('heat: !!float "-"', "not a valid number: '-' (line 3, column 7)"),
         ("published: !!bool maybe", "not a valid boolean: 'maybe' (line 3, column 12)"),

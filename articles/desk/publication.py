@@ -9,9 +9,6 @@ editor without the publish permission sees instead.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -28,33 +25,14 @@ from django.views.decorators.http import require_POST
 
 from articles import publishing
 from articles.models import Article
+from articles.scheduling import hidden_from_readers
 
 from .columns import published_state
 
 CONFIRM_TEMPLATE = "admin/articles/article/publication_confirm.html"
 
 
-EXPIRED_HINT = "Clear or move Expires to show it again."
-
-
-def hidden_from_readers(
-    stories: QuerySet[Article] | Iterable[int], now: dt.datetime
-) -> tuple[list[Article], list[Article]]:
-    """The published ones among ``stories`` (a queryset or ids) that readers cannot see at
-    ``now``, by the one visibility rule (``Article.objects.published``), in two lists: those
-    still to appear (their *Scheduled* time to come, earliest first) and those that expired."""
-    ids = stories.values("pk") if isinstance(stories, QuerySet) else list(stories)
-    hidden = (
-        Article.objects.filter(pk__in=ids, published=True)
-        .exclude(pk__in=Article.objects.published(now).values("pk"))
-        .only("pk", "title", "title_override", "publish_at", "unpublish_at")
-        .order_by("publish_at", "pk")
-    )
-    scheduled: list[Article] = []
-    expired: list[Article] = []
-    for story in hidden:  # outside its schedule: not yet, or no longer
-        (scheduled if story.publish_at and story.publish_at > now else expired).append(story)
-    return scheduled, expired
+EXPIRED_HINT = "Clear or move Expires to show {} again."
 
 
 def scheduled_text(story: Article) -> str:
@@ -63,7 +41,8 @@ def scheduled_text(story: Article) -> str:
 
 def expired_text(story: Article, state: str = "is published") -> str:
     when = publishing.site_time(story.unpublish_at)
-    return f"“{story}” {state} but expired on {when}: readers cannot see it. {EXPIRED_HINT}"
+    hint = EXPIRED_HINT.format("it")
+    return f"“{story}” {state} but expired on {when}: readers cannot see it. {hint}"
 
 
 def publication_message(
@@ -85,7 +64,7 @@ def publication_message(
     return f"{title} is published: readers can see it now.", messages.INFO
 
 
-def hidden_messages(selection: QuerySet[Article]) -> tuple[str, str]:
+def hidden_messages(selection: QuerySet[Article] | list[int]) -> tuple[str, str]:
     """After a bulk publish: a sentence on the selected stories still to appear, and a
     warning on those that expired ("" when there are none)."""
     scheduled, expired = hidden_from_readers(selection, timezone.now())
@@ -106,7 +85,7 @@ def hidden_messages(selection: QuerySet[Article]) -> tuple[str, str]:
     elif expired:
         warning = (
             f"{len(expired)} of the selected stories have expired: readers cannot see them."
-            " Clear or move Expires to show them again."
+            f" {EXPIRED_HINT.format('them')}"
         )
     return note, warning
 
@@ -273,31 +252,34 @@ class PublicationAdmin(admin.ModelAdmin):
             text = nothing_to_change_message(queryset.count(), verb)
             self._bulk_message(request, queryset, value, text, messages.INFO)
             return None
-        selected = queryset.count()
+        # The selection as it is now: publishing may take stories out of the list's filter
+        # (published: no), and the message speaks of every one selected.
+        selection = list(queryset.values_list("pk", flat=True))
+        selected = len(selection)
         changed = len(publishing.set_publication(queryset, value, by=request.user))
         if not changed:
             text = nothing_to_change_message(selected, verb)
-            self._bulk_message(request, queryset, value, text, messages.INFO)
+            self._bulk_message(request, selection, value, text, messages.INFO)
             return None
         text = f"{n_stories(changed)} {verb}ed."
         if selected > changed:
             left = selected - changed
             as_they_were = "it was" if left == 1 else "they were"
             text += f" {n_stories(left)} already {verb}ed, left as {as_they_were}."
-        self._bulk_message(request, queryset, value, text, messages.SUCCESS)
+        self._bulk_message(request, selection, value, text, messages.SUCCESS)
         return None
 
     def _bulk_message(
         self,
         request: HttpRequest,
-        queryset: QuerySet[Article],
+        selection: QuerySet[Article] | list[int],
         published: bool,
         text: str,
         level: int,
     ) -> None:
         """The bulk action's message; after publishing, with what readers cannot see yet
         (in the same message) or any more (a warning of its own)."""
-        note, warning = hidden_messages(queryset) if published else ("", "")
+        note, warning = hidden_messages(selection) if published else ("", "")
         self.message_user(request, f"{text} {note}" if note else text, level)
         if warning:
             self.message_user(request, warning, messages.WARNING)

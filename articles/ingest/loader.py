@@ -20,6 +20,9 @@ CHECKED_PYYAML = ((6, 0),)
 
 _STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq"))
 _INT = "tag:yaml.org,2002:int"
+# Longer decimals go through the checked constructor: Python refuses to read an integer of
+# more than 4,300 digits (sys.int_info.str_digits_check_threshold), as a ValueError.
+_INLINE_DIGITS = 4300
 _SCALAR = yaml.ScalarNode
 # Keys that PyYAML's flatten_mapping rewrites: merge keys (<<) and value keys (=).
 _MERGE_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
@@ -51,7 +54,13 @@ class SeedLoader(yaml.CSafeLoader):
             if tag == _STR:
                 return node.value
             value = node.value
-            if tag == _INT and value.isascii() and value.isdigit() and value[0] != "0":
+            if (
+                tag == _INT
+                and value.isascii()
+                and value.isdigit()
+                and value[0] != "0"
+                and len(value) <= _INLINE_DIGITS
+            ):
                 return int(value)  # what construct_yaml_int makes of a plain decimal
             return self.construct_object(node)
         if node in self.constructed_objects:  # an alias

@@ -121,6 +121,11 @@ class ProviderFeed(TermFeed):
     label = "provider"
 
 
+def search_feed_title(form: searching.SearchForm) -> str:
+    """The title of a search's feeds, the filters it applies included."""
+    return f"{SITE_NAME}: stories matching {form.describe()}"
+
+
 class SearchFeed(LatestFeed):
     """The newest published stories matching ``?q=`` within the search's filters (topic,
     provider, dates; none for an empty or unusable search): a reader follows a search."""
@@ -129,7 +134,7 @@ class SearchFeed(LatestFeed):
         return searching.read_form(request.GET)
 
     def title(self, obj: searching.SearchForm) -> str:
-        return f"{SITE_NAME}: stories matching {obj.describe()}"
+        return search_feed_title(obj)
 
     def description(self, obj: searching.SearchForm) -> str:
         return f"The newest stories matching {obj.describe()}."

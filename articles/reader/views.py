@@ -23,6 +23,7 @@ from articles.models import Category, Provider, Term, Topic
 from . import presenters, queries
 from . import search as searching
 from .feeds import FORMATS as FEED_FORMATS
+from .feeds import search_feed_title
 from .pagination import Cursor
 
 PAGE_SIZE = 20
@@ -249,7 +250,7 @@ class SearchView(ReaderMixin, TemplateView):
         if page.query:  # follow this search: its feeds carry the words and the filters
             follow = _query(form.params())
             context["feeds"] = {
-                "title": f"Newsroom: stories matching {form.describe()}",
+                "title": search_feed_title(form),
                 **{
                     kind: presenters.cached_reverse(f"articles:search-{kind}") + follow
                     for kind in FEED_FORMATS
