@@ -235,6 +235,24 @@ def test_queries_per_batch_do_not_grow_with_its_size(tmp_path):
     assert len(large) == len(small) <= 22 + pause
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+@pytest.mark.parametrize("written", [29, 30])
+def test_an_import_of_many_stories_brings_the_planners_statistics_up_to_date(
+    tmp_path, monkeypatch, written
+):
+    monkeypatch.setattr("articles.ingest.importer.ANALYZE_AFTER", 30)
+    list(generate_corpus(tmp_path / "c", written))
+
+    def estimated() -> float:  # what the planner believes the index holds
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'articles_search'")
+            return cursor.fetchone()[0]
+
+    before = estimated()
+    assert run(tmp_path / "c")[0].created == written
+    assert estimated() == (written if written >= 30 else before)
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps dates as text")
 def test_dates_are_stored_as_the_orm_stores_them(write_seed, tmp_path):
     """SQLite compares dates as text: the importer's must read exactly like the ORM's."""
