@@ -225,15 +225,10 @@ def _find(
 
 @contextlib.contextmanager
 def _planned() -> Iterator[None]:
-    """On PostgreSQL, the search's queries are planned for what they read (docs/PERFORMANCE.md):
-
-    - without parallel workers: starting them costs more than a search's few thousand rows
-      (measured: 65 ms a query with them, 46 without), and their plans sort the wide rows of
-      the index;
-    - with a random page read priced as what it is for pages in memory (``random_page_cost``
-      1.1, not 4): else, to count a word in a tenth of the stories, the planner walks the
-      stories and the index side by side testing each story's vector (40 ms at 100,000
-      stories) rather than take the word's rows from the GIN index (6 ms)."""
+    """On PostgreSQL, the search's queries run without parallel workers (starting them costs
+    more than a search's few thousand rows), and price a random page read as for pages in
+    memory, 1.1 not 4: else a word in a tenth of the stories is counted by testing each
+    story's vector in turn (40 ms), not from the GIN index (6 ms). docs/PERFORMANCE.md."""
     if connection.vendor != "postgresql":
         yield
         return
