@@ -33,6 +33,9 @@ HEADLINE = Coalesce(NullIf("title_override", Value("")), "title", output_field=m
 SUMMARY = Coalesce(
     NullIf("excerpt_override", Value("")), "excerpt", output_field=models.TextField()
 )
+# The columns Article.headline (and so str(article)) reads: a queryset that names the story
+# loads both, or each row fetches the one left out.
+HEADLINE_FIELDS = ("title", "title_override")
 
 
 class ArticleQuerySet(ContentQuerySet):

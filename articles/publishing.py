@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Article
+from .models import HEADLINE_FIELDS, Article
 
 PUBLISH_PERMISSION = "articles.publish_article"
 PUBLISHED_MESSAGE = "Published"
@@ -61,14 +61,7 @@ def set_publication(
             Article.objects.filter(pk__in=ids)
             .exclude(published=published)
             .select_for_update()
-            .only(
-                "pk",
-                "title",
-                "title_override",
-                "published",
-                "published_changed_at",
-                "first_published_at",
-            )
+            .only("pk", *HEADLINE_FIELDS, "published", "published_changed_at", "first_published_at")
             .order_by("pk")
         )
         if not to_change:
@@ -150,7 +143,7 @@ def _changed(
         Article.objects.filter(pk__in=ids)
         .exclude(unchanged)
         .select_for_update()
-        .only("pk", "title", "title_override", *fields)
+        .only("pk", *HEADLINE_FIELDS, *fields)
         .order_by("pk")
     )
 

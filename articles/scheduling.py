@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.db.models import Min, QuerySet
 
-from .models import Article
+from .models import HEADLINE_FIELDS, Article
 
 
 def next_change(now: dt.datetime) -> dt.datetime | None:
@@ -39,7 +39,7 @@ def hidden_from_readers(
     hidden = (
         Article.objects.filter(pk__in=ids, published=True)
         .exclude(pk__in=Article.objects.published(now).values("pk"))
-        .only("pk", "title", "title_override", "publish_at", "unpublish_at")
+        .only("pk", *HEADLINE_FIELDS, "publish_at", "unpublish_at")
         .order_by("publish_at", "pk")
     )
     scheduled: list[Article] = []

@@ -24,7 +24,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from articles import publishing
-from articles.models import Article
+from articles.models import HEADLINE_FIELDS, Article
 from articles.scheduling import hidden_from_readers
 
 from .columns import published_state
@@ -316,7 +316,7 @@ class PublicationAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "examples": examples.select_related(None)
             .prefetch_related(None)
-            .only("title", "title_override")[:20],
+            .only(*HEADLINE_FIELDS)[:20],
             "action": request.POST.get("action", ""),
             "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across") == "1",

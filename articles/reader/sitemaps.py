@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Category, Provider, Term, Topic
+from articles.models import HEADLINE_FIELDS, Article, Category, Provider, Term, Topic
 
 from . import queries
 from .syndication import xml_text
@@ -94,7 +94,7 @@ class NewsSitemap(Sitemap):
         stories = list(
             Article.objects.published()
             .filter(published_at__gte=since)
-            .only("pk", "slug", "title", "title_override", "published_at", "locale")
+            .only("pk", "slug", *HEADLINE_FIELDS, "published_at", "locale")
             .order_by("-published_at", "-pk")[:NEWS_LIMIT]
         )
         # What the template writes: the title as XML can carry it, the date to the second.
