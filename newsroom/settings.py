@@ -76,6 +76,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: a HEAD response keeps its headers and loses its body (serving/head.py).
     "serving.head.HeadWithoutBodyMiddleware",
+    # Each database statement of a request stops after REQUEST_STATEMENT_TIMEOUT: a 503, not
+    # a worker held (serving/statement_limit.py).
+    "serving.statement_limit.StatementTimeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL in the address: 400 before anything spends work on it (serving/guards.py).
@@ -166,6 +169,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA mmap_size=1073741824;"
         ),
     }
+
+# No database statement of a web request runs longer than this many seconds (0: no limit);
+# management commands have none (serving/statement_limit.py).
+REQUEST_STATEMENT_TIMEOUT = float(os.environ.get("DJANGO_REQUEST_STATEMENT_TIMEOUT", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

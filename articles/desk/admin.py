@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from articles.models import Article
 
 from . import (
+    accounts,  # noqa: F401  (Django's users and groups, with lists that filter only as shown)
     axes_admin,  # noqa: F401  (shows axes' login records to superusers only)
     columns,
     terms,  # noqa: F401  (registers the providers', topics', categories' admins)
@@ -27,6 +28,7 @@ from .counting import EstimatedCountPaginator
 from .filters import AutocompleteFilter, DistinctValuesFilter, LargeGroupFilter
 from .images import LeadImageAdmin, stored_renditions, stored_thumbnail
 from .inlines import ArticleImageInline, RelatedLinkInline
+from .lookups import StrictChangeList
 from .schedule import ScheduleAdmin, ScheduleFilter
 from .search import search_articles
 
@@ -50,9 +52,9 @@ SOURCE_HELP = (
 # --- Articles --------------------------------------------------------------------------------
 
 
-class ArticleChangeList(ChangeList):
-    """The article list joins each row's stored image (list_select_related), and skips big
-    columns."""
+class ArticleChangeList(StrictChangeList):
+    """The article list joins each row's stored image (list_select_related), skips big
+    columns, and takes only its own filters' parameters (:mod:`.lookups`)."""
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)

@@ -12,8 +12,10 @@ from django.utils.html import format_html
 
 from articles.models import Article, ArticleTopic, Category, Provider, Topic
 
+from .lookups import StrictLookupsAdmin
 
-class ArticleCountAdmin(admin.ModelAdmin):
+
+class ArticleCountAdmin(StrictLookupsAdmin):
     """A list with each entry's number of stories, linking to those stories.
 
     The count is a subquery per row on an index that leads with the entry's id, so a page
