@@ -33,6 +33,17 @@ def can_publish(user: AbstractBaseUser | AnonymousUser) -> bool:
     return user.is_active and user.is_staff and user.has_perm(PUBLISH_PERMISSION)
 
 
+def can_preview(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether this person may open a story readers cannot see at its public address: only
+    staff who may view stories in the admin (view, or change, which includes it), not every
+    staff account."""
+    return (
+        user.is_active
+        and user.is_staff
+        and (user.has_perm("articles.view_article") or user.has_perm("articles.change_article"))
+    )
+
+
 def set_publication(
     articles: QuerySet[Article] | Iterable[Article],
     published: bool,

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -66,7 +65,31 @@ UNSTORED_HEADERS = {"set-cookie", "x-cache"}
 BODY_HEADERS = {"content-type", "content-length", "content-encoding", "content-language"}
 # Below this size a page is stored, and sent, only as it is: gzip would save next to nothing.
 GZIP_MIN_BYTES = 256
-_ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as Django's GZipMiddleware reads Accept-Encoding
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an ``Accept-Encoding`` header lets us send gzip (RFC 9110, 12.5.3): ``gzip``
+    or ``x-gzip`` named with a weight above 0, or ``*`` with one and gzip not named at all.
+    ``gzip;q=0`` means "not acceptable"; so does a weight that is no number."""
+    header = header.lower()
+    if "gzip" not in header and "*" not in header:
+        return False
+    if ";" not in header:  # no weights: the common "gzip, deflate, br"
+        return any(c.strip() in ("gzip", "x-gzip", "*") for c in header.split(","))
+    weights: dict[str, float] = {}
+    for part in header.split(","):
+        coding, *parameters = (piece.strip() for piece in part.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
+        weights.setdefault(coding, weight)
+    named = [weights[c] for c in ("gzip", "x-gzip") if c in weights]
+    return max(named) > 0 if named else weights.get("*", 0.0) > 0
 
 
 def is_anonymous(request: HttpRequest) -> bool:
@@ -124,7 +147,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
 
         digest = hashlib.sha256(f"{cache.key_prefix}\n{url}".encode()).hexdigest()
-        gzipped = bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+        gzipped = accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", ""))
         found = _lookup(f"page:{digest}:{'gzip' if gzipped else 'identity'}")
         version, state = found.version, found.state
         if version is None:  # the cache's copy of the version was lost: ask the database

@@ -16,7 +16,7 @@ from serving.content_version import (
     content_version,
     mirrored,
 )
-from serving.middleware import is_cacheable
+from serving.middleware import accepts_gzip, is_cacheable
 from serving.models import ContentVersion
 from tests.databases import TEST_REDIS, require_redis
 from tests.factories import make_article
@@ -391,6 +391,46 @@ def test_pages_are_sent_gzipped_to_clients_that_accept_it(client):
     assert "Content-Encoding" not in client.get("/")
     again = client.get("/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["gzip;q=0", "gzip;q=0, deflate", "br, gzip;q=0.0", "*;q=0", "gzip;q=0, *", "identity"],
+)
+def test_a_client_that_refuses_gzip_gets_the_plain_page(client, header):
+    """RFC 9110, 12.5.3: q=0 means "not acceptable"; the page cache sent gzip all the same."""
+    for n in range(5):
+        make_article(title=f"Harbour story {n}", published=True)
+    client.get("/", HTTP_ACCEPT_ENCODING="gzip")  # both copies stored
+    for outcome in ("HIT", "HIT"):
+        response = client.get("/", HTTP_ACCEPT_ENCODING=header)
+        assert response["X-Cache"] == outcome
+        assert "Content-Encoding" not in response
+        assert response.content.startswith(b"<!doctype html>")
+
+
+@pytest.mark.parametrize(
+    ("header", "gzip"),
+    [
+        ("gzip, deflate, br", True),
+        ("GZIP", True),
+        ("x-gzip", True),
+        ("*", True),
+        ("br;q=1, *;q=0.5", True),
+        ("deflate, gzip;q=1.0, *;q=0.5", True),
+        ("gzip;q=0.001", True),
+        ("gzip;q=0, x-gzip", True),
+        ("", False),
+        ("br", False),
+        ("gzip;q=0", False),
+        ("gzip ; q=0.0", False),
+        ("gzip;level=1;q=0", False),
+        ("gzip;q=abc", False),
+        ("br, *;q=0", False),
+    ],
+)
+def test_accept_encoding_is_read_with_its_weights(header, gzip):
+    assert accepts_gzip(header) is gzip
 
 
 def test_a_page_first_asked_for_gzipped_is_stored_both_ways(client):

@@ -188,3 +188,19 @@ def test_the_command_prints_a_name_that_is_not_utf8(tmp_path):
         call_command("import_seeds", str(folder), stderr=err, stdout=TextIOWrapper(BytesIO()))
     err.flush()
     assert b"x\\xe9.txt: the file name is not UTF-8" in err.buffer.getvalue()
+
+
+def test_a_link_that_loops_costs_only_its_own_entry(write_seed, tmp_path):
+    """`ln -s self.txt self.txt` in the feed folder stopped every import with a traceback
+    (OSError: [Errno 40] Too many levels of symbolic links)."""
+    good_neighbours(write_seed)
+    folder = tmp_path / "seeds"
+    (folder / "self.txt").symlink_to("self.txt")
+    (folder / "a.txt").symlink_to("b.txt")
+    (folder / "b.txt").symlink_to("a.txt")
+    summary, errors = run(folder)
+    assert (summary.created, summary.failed) == (3, 3)
+    loop = "cannot be followed: Too many levels of symbolic links: skipped"
+    assert errors == [
+        (str(folder.resolve() / name), loop) for name in ("a.txt", "b.txt", "self.txt")
+    ]

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +26,11 @@ NOW = timezone.now()
 
 @pytest.fixture
 def staff_client(django_user_model) -> Client:
+    """A member of the desk who may view stories in the admin (a Reviewer's permission)."""
+    user = django_user_model.objects.create_user("desk", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_article"))
     client = Client()
-    client.force_login(django_user_model.objects.create_user("desk", is_staff=True))
+    client.force_login(user)
     return client
 
 
@@ -276,6 +280,30 @@ def test_staff_preview_unpublished_story_with_banner_and_no_cache(staff_client):
     cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
     assert {"private", "no-cache", "no-store"} <= cache_control
     assert '<meta name="robots" content="noindex, nofollow">' in response.content.decode()
+
+
+@pytest.mark.parametrize("permission", [None, "view_provider"])
+def test_staff_who_may_not_view_stories_get_no_preview(django_user_model, permission):
+    """Staff with no group (403 on the admin's story list) read unpublished stories at their
+    public address: the preview was granted on is_staff."""
+    user = django_user_model.objects.create_user("nogroup", is_staff=True)
+    if permission:
+        user.user_permissions.add(Permission.objects.get(codename=permission))
+    client = Client()
+    client.force_login(user)
+    article = story("Embargoed", published=False)
+    assert client.get("/admin/articles/article/").status_code == 403
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 404
+    assert "Embargoed" not in response.content.decode()
+
+
+def test_an_editor_who_may_change_stories_gets_the_preview(django_user_model):
+    user = django_user_model.objects.create_user("ed", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="change_article"))
+    client = Client()
+    client.force_login(user)
+    assert client.get(story("Embargoed", published=False).get_absolute_url()).status_code == 200
 
 
 def test_staff_see_published_story_without_banner(staff_client):

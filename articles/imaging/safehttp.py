@@ -2,10 +2,11 @@
 
 Only ``http`` and ``https``. Every connection, each redirect's included (at most
 ``MAX_REDIRECTS``), goes to an address resolved and checked first: loopback, private,
-link-local (the cloud metadata address 169.254.169.254 among them), multicast, reserved,
-unspecified and other non-global addresses are refused, IPv4 and IPv6 alike (an IPv4 address
-written as IPv6 is judged as the IPv4 one, and an IPv6 address leading to an IPv4 one, 6to4 or
-Teredo, is judged by that one too). The connection is then made to that checked
+link-local (the cloud metadata address 169.254.169.254 among them), site-local, unique-local,
+multicast, reserved, documentation, unspecified and every other range that is not the public
+internet (the table :data:`NOT_PUBLIC`) are refused, IPv4 and IPv6 alike (an IPv4 address
+written as IPv6 is judged as the IPv4 one, and an IPv6 address leading to an IPv4 one, 6to4,
+Teredo or NAT64, is judged by that one too). The connection is then made to that checked
 address, never resolved again (no DNS rebinding between check and connect); HTTPS still
 verifies the certificate against the host name. ``allow_loopback`` (the setting
 ``IMAGE_FETCH_ALLOW_LOOPBACK=1``) lets 127.0.0.0/8 and ::1 through, for tests and local hosts,
@@ -220,6 +221,59 @@ def checked_address(host: str, port: int, allow_loopback: bool) -> str:
     return addresses[0]
 
 
+# Every range that is not the public internet, by its use: IANA's special-purpose address
+# registries (RFC 6890 and after), and the ranges those registries retired but hosts still
+# route (IPv6 site-local fec0::/10, which Python counts as global). Checked by the table, not
+# by Python's ``is_global``, which differs between versions and misses some of these.
+NOT_PUBLIC: tuple[tuple[str, str], ...] = (
+    ("0.0.0.0/8", "an unspecified address"),
+    ("10.0.0.0/8", "a private address"),
+    ("100.64.0.0/10", "a shared (carrier-grade NAT) address"),
+    ("127.0.0.0/8", "a loopback address"),
+    ("169.254.0.0/16", "a link-local address"),
+    ("172.16.0.0/12", "a private address"),
+    ("192.0.0.0/24", "an IETF protocol address"),
+    ("192.0.2.0/24", "a documentation address"),
+    ("192.88.99.0/24", "a 6to4 relay address"),
+    ("192.168.0.0/16", "a private address"),
+    ("198.18.0.0/15", "a benchmarking address"),
+    ("198.51.100.0/24", "a documentation address"),
+    ("203.0.113.0/24", "a documentation address"),
+    ("224.0.0.0/4", "a multicast address"),
+    ("240.0.0.0/4", "a reserved address"),  # 255.255.255.255, broadcast, among them
+    ("::/128", "an unspecified address"),
+    ("::1/128", "a loopback address"),
+    ("::/96", "an IPv4-compatible (deprecated) address"),
+    ("::ffff:0:0:0/96", "an IPv4-translated address"),
+    ("64:ff9b:1::/48", "a local NAT64 address"),
+    ("100::/64", "a discard-only address"),
+    ("100:0:0:1::/64", "a dummy address"),
+    ("2001::/23", "an IETF protocol address"),  # Teredo, 2001::/32, judged by its IPv4 first
+    ("2001:db8::/32", "a documentation address"),
+    ("2002::/16", "a 6to4 address"),  # judged by its IPv4 address first
+    ("3fff::/20", "a documentation address"),
+    ("5f00::/16", "a segment-routing address"),
+    ("fc00::/7", "a unique-local (private) address"),
+    ("fe80::/10", "a link-local address"),
+    ("fec0::/10", "a site-local address"),
+    ("ff00::/8", "a multicast address"),
+)
+# Ranges inside those that are public: IANA marks them globally reachable.
+PUBLIC_INSIDE = (
+    "192.0.0.9/32",  # PCP anycast
+    "192.0.0.10/32",  # TURN anycast
+    "2001:1::1/128",  # PCP anycast
+    "2001:1::2/128",  # TURN anycast
+    "2001:3::/32",  # AMT
+    "2001:4:112::/48",  # AS112-v6
+    "2001:20::/28",  # ORCHIDv2
+    "2001:30::/28",  # drone remote ID
+)
+_NOT_PUBLIC = tuple((ipaddress.ip_network(net), why) for net, why in NOT_PUBLIC)
+_PUBLIC_INSIDE = tuple(ipaddress.ip_network(net) for net in PUBLIC_INSIDE)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def refusal(address: str, allow_loopback: bool = False) -> str:
     """Why a connection to this IP address is refused, or "" when it is allowed."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -228,24 +282,28 @@ def refusal(address: str, allow_loopback: bool = False) -> str:
     for inner in _embedded(ip):
         refused = refusal(str(inner), allow_loopback)
         if refused:
-            return f"{refused} inside a 6to4 or Teredo address"
+            return f"{refused} inside a 6to4, Teredo or NAT64 address"
     if allow_loopback and any(ip in network for network in _LOOPBACK):
         return ""
-    for name in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
-        if getattr(ip, f"is_{name}"):
-            return f"a {name.replace('_', '-')} address"
-    if not ip.is_global:
+    if any(ip in network for network in _PUBLIC_INSIDE):
+        return ""
+    for network, why in _NOT_PUBLIC:
+        if ip.version == network.version and ip in network:
+            return why
+    if not ip.is_global:  # anything Python knows of that the table does not
         return "not a public address"
     return ""
 
 
 def _embedded(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 one leads to: 6to4 (2002::/16) and Teredo (2001::/32), the
-    Teredo server's and client's."""
+    """The IPv4 addresses an IPv6 one leads to: 6to4 (2002::/16), Teredo (2001::/32), the
+    Teredo server's and client's, and NAT64 (64:ff9b::/96)."""
     if ip.version != 6:
         return []
     if ip.sixtofour is not None:
         return [ip.sixtofour]
+    if ip in _NAT64:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
     return list(ip.teredo or ())
 
 

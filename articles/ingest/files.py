@@ -80,11 +80,17 @@ def _walk(root: Path, roots: list[str], refused: dict[str, str]) -> Iterator[str
             name = entry.name
             if name.startswith("."):
                 continue
-            if entry.is_dir(follow_symlinks=False):
-                folders.append(entry.path)
-            elif name.endswith(SEED_SUFFIXES) and not _linked_folder(entry):
-                if entry.is_symlink() and not _inside(os.path.realpath(entry.path), roots):
-                    refused[entry.path] = "a link to a file outside the folders given: not followed"
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif name.endswith(SEED_SUFFIXES) and not _linked_folder(entry):
+                    if entry.is_symlink() and not _inside(os.path.realpath(entry.path), roots):
+                        refused[entry.path] = (
+                            "a link to a file outside the folders given: not followed"
+                        )
+                    yield entry.path
+            except OSError as exc:  # a link that loops (ELOOP), or an entry gone meanwhile
+                refused[entry.path] = f"cannot be followed: {exc.strerror or exc}: skipped"
                 yield entry.path
 
 

@@ -9,6 +9,8 @@ of a seed file's load time (docs/PERFORMANCE.md). It was checked against the PyY
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Hashable
 from typing import Any
@@ -81,7 +83,9 @@ class SeedLoader(yaml.CSafeLoader):
             return sequence
         return self.construct_object(node, deep=True)
 
-    def _fill(self, mapping: dict[Any, Any], node: yaml.MappingNode) -> None:
+    def _fill(self, mapping: dict[Any, Any], node: yaml.MappingNode, merged: bool = False) -> None:
+        """The mapping's pairs; a key given twice is refused (PyYAML keeps the last one
+        silently), except where a merge key (<<) brings it in: the mapping's own wins."""
         for key_node, value_node in node.value:
             key_tag = key_node.tag
             if type(key_node) is _SCALAR and key_tag == _STR:
@@ -90,14 +94,20 @@ class SeedLoader(yaml.CSafeLoader):
                 if key_tag in _MERGE_KEYS:
                     # Merge keys (<<) are rare: only then does the mapping need flattening
                     # (PyYAML's own step), after which it is read again from the start.
+                    mapping.clear()
+                    self._fill(mapping, yaml.MappingNode(_MAP, _own_pairs(node)))
                     self.flatten_mapping(node)
                     mapping.clear()
-                    return self._fill(mapping, node)
+                    return self._fill(mapping, node, merged=True)
                 key = self._build(key_node)
                 if not isinstance(key, Hashable):
                     raise yaml.constructor.ConstructorError(
                         None, None, "a mapping key is a list or mapping", key_node.start_mark
                     )
+            if not merged and key in mapping and _same_key(mapping, key):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {_shown(key)} is given twice", key_node.start_mark
+                )
             if type(value_node) is _SCALAR and value_node.tag == _STR:
                 mapping[key] = value_node.value
             else:
@@ -133,6 +143,34 @@ class SeedLoader(yaml.CSafeLoader):
         return _MAP if kind is yaml.MappingNode else _SEQ
 
 
+def _own_pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+    """A mapping's pairs but its merge keys: the keys it gives itself."""
+    return [(key, value) for key, value in node.value if key.tag not in _MERGE_KEYS]
+
+
+def _same_key(mapping: dict[Any, Any], key: Any) -> bool:
+    """Whether ``mapping`` has this very key, of the same type: YAML's ``1`` and ``true`` are
+    two keys, though Python's dict takes them for one."""
+    return isinstance(key, str) or any(type(k) is type(key) and k == key for k in mapping)
+
+
+def _shown(key: Any) -> str:
+    text = repr(key)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _binary(loader: SeedLoader, node: yaml.ScalarNode) -> bytes:
+    """``!!binary``: base64, strictly. PyYAML's constructor drops any character outside the
+    alphabet, so ``!!binary '***'`` was read as nothing at all."""
+    text = "".join(loader.construct_scalar(node).split())
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (UnicodeEncodeError, binascii.Error):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"not valid base64: {node.value!r:.80}", node.start_mark
+        ) from None
+
+
 def _checked(construct: Any, what: str) -> Any:
     """PyYAML's safe constructor of a scalar type, failing on a malformed value as a YAML
     error at the value (``not a valid date: '2020-13-45'``, with its line) instead of the
@@ -152,8 +190,8 @@ def _checked(construct: Any, what: str) -> Any:
 
 
 # Every path to these constructors goes through them: a plain scalar (``2020-13-45`` is a
-# timestamp in YAML 1.1), a tagged one, a key, or one inside a !!set or !!omap. (!!binary
-# raises a YAML error of its own; !!null and !!str cannot fail.)
+# timestamp in YAML 1.1), a tagged one, a key, or one inside a !!set or !!omap. (!!binary has
+# its own, above; !!null and !!str cannot fail.)
 for _name, _what in (
     ("timestamp", "date"),
     ("int", "integer"),
@@ -162,6 +200,7 @@ for _name, _what in (
 ):
     _tag = f"tag:yaml.org,2002:{_name}"
     SeedLoader.add_constructor(_tag, _checked(SeedLoader.yaml_constructors[_tag], _what))
+SeedLoader.add_constructor("tag:yaml.org,2002:binary", _binary)
 
 # The implicit resolvers of PyYAML's safe loader (YAML 1.1: bool, int, float, null, timestamp,
 # merge, value) by the first character they apply to ("" for the empty value). PyYAML keys

@@ -1,5 +1,6 @@
 """Public pages. Every list and page starts from ``Article.objects.published()`` (see
-:mod:`.queries`); staff may also open unpublished stories, as a preview nobody caches.
+:mod:`.queries`); staff who may view stories in the admin may also open unpublished ones, as a
+preview nobody caches (``articles.publishing.can_preview``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.http import urlencode
 from django.views.generic import TemplateView
 
 from articles.models import Category, Provider, Term, Topic
+from articles.publishing import can_preview
 
 from . import presenters, queries
 from . import search as searching
@@ -202,13 +204,14 @@ class ProviderIndexView(ReaderMixin, TemplateView):
 
 
 class ArticleDetailView(ReaderMixin, TemplateView):
-    """One story. Staff also see unpublished ones, under a banner and with no-cache headers."""
+    """One story. Staff who may view stories in the admin also see unpublished ones, under a
+    banner and with no-cache headers."""
 
     template_name = "articles/article_detail.html"
     story: presenters.StoryPage
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        story = presenters.story_page(kwargs["pk"], preview=request.user.is_staff)
+        story = presenters.story_page(kwargs["pk"], preview=can_preview(request.user))
         if story is None:
             raise Http404("No such story")
         if kwargs["slug"] != story.slug:
