@@ -40,6 +40,7 @@ class Dialect:
     resume: str
     forget: str  # {ids}: placeholders
     index: str
+    drop_documents: str  # {ids}: the documents of stories deleted while paused
 
     def names(self) -> list[str]:
         return list(self.groups)
@@ -164,6 +165,7 @@ SQLITE = Dialect(
     resume="",
     forget=_sqlite_out("id IN ({ids})").rstrip(";"),
     index=_sqlite_in("id IN ({ids})").rstrip(";"),
+    drop_documents="",  # FTS5 keeps no documents: forget() took the stories out
 )  # fmt: skip
 SQLITE.drop.extend(
     [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE.groups if name != VIEW]
@@ -296,6 +298,7 @@ POSTGRESQL = Dialect(
     resume="SELECT set_config('newsroom.search_paused', 'off', true)",
     forget="",  # PostgreSQL recomputes a document whole: nothing to take out first
     index="SELECT articles_search_refresh(ARRAY[{ids}]::bigint[])",
+    drop_documents="DELETE FROM articles_search WHERE article_id IN ({ids})",
 )
 
 POSTGRESQL_ORPHANS = """

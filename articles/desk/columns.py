@@ -46,7 +46,15 @@ def public_page(article: Article) -> str:
 
 @admin.display(description="topics")
 def topic_names(article: Article) -> str:
-    return ", ".join(topic.name for topic in article.topics.all()) or "–"
+    """The story's topics by name, the first FORM_TOPICS of them, and how many more."""
+    names = list(article.topics.order_by("name").values_list("name", flat=True)[: FORM_TOPICS + 1])
+    if len(names) <= FORM_TOPICS:
+        return ", ".join(names) or "–"
+    more = article.topics.count() - FORM_TOPICS
+    return f"{', '.join(names[:FORM_TOPICS])} and {more:,} more"
+
+
+FORM_TOPICS = 50
 
 
 @admin.display(description="sealed data")

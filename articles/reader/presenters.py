@@ -24,6 +24,10 @@ from . import queries
 
 # A list item's excerpt is cut to this many words.
 SUMMARY_WORDS = 45
+# The topics a list item (and a feed entry) shows, and a story page: a list shows a few, never
+# all (the importer keeps at most articles.ingest.seedfile.MAX_TOPICS a story).
+LIST_TOPICS = 4
+PAGE_TOPICS = 50
 
 
 class TermLink(NamedTuple):
@@ -111,7 +115,7 @@ def present(rows: Iterable[Any]) -> list[StoryItem]:
     one query."""
     rows = list(rows)
     prefix, zone = get_script_prefix(), timezone.get_current_timezone()
-    topics = topic_links([row.pk for row in rows], prefix)
+    topics = topic_links([row.pk for row in rows], prefix, LIST_TOPICS)
     return [StoryItem(**_item_fields(row, prefix, topics[row.pk], zone)) for row in rows]
 
 
@@ -123,7 +127,7 @@ def story_page(pk: int, *, preview: bool = False) -> StoryPage | None:
         return None
     prefix = get_script_prefix()
     return StoryPage(
-        **_item_fields(row, prefix, topic_links([pk], prefix)[pk]),
+        **_item_fields(row, prefix, topic_links([pk], prefix, PAGE_TOPICS)[pk]),
         slug=row.slug,
         standfirst=whole(row.shown_excerpt),
         body=row.body,
@@ -170,11 +174,12 @@ def _item_fields(
     }
 
 
-def topic_links(article_ids: list[int], prefix: str) -> defaultdict[int, list[TermLink]]:
-    """Each story's topics by name, as links: one query for all the stories."""
+def topic_links(article_ids: list[int], prefix: str, most: int) -> defaultdict[int, list[TermLink]]:
+    """Each story's first ``most`` topics by name, as links: one query for all the stories."""
     topics: defaultdict[int, list[TermLink]] = defaultdict(list)
     for article_id, name, slug in queries.topic_rows(article_ids):
-        topics[article_id].append(_link(prefix, Topic.route, name, slug))
+        if len(links := topics[article_id]) < most:
+            links.append(_link(prefix, Topic.route, name, slug))
     return topics
 
 
