@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
@@ -39,16 +39,7 @@ SUMMARY = Coalesce(
 HEADLINE_FIELDS = ("title", "title_override")
 
 
-class ArticleQuerySet(ContentQuerySet):
-    def delete(self) -> tuple[int, dict[str, int]]:
-        """Delete the stories, reading only their ids (Django loads what it deletes, and a
-        story's row holds its whole file), out of the search index in one go
-        (:func:`articles.search_index.deleting`)."""
-        with transaction.atomic(using=self.db):
-            ids = list(self.values_list("pk", flat=True))
-            with search_index.deleting(ids):
-                return ContentQuerySet.delete(self.only("pk"))
-
+class ArticleQuerySet(search_index.DeletedInOneGo, ContentQuerySet):
     def published(self, now: dt.datetime | None = None) -> ArticleQuerySet:
         """The one visibility rule: what readers may see, anywhere on the public site, at
         ``now`` (the current time by default): published, and within its schedule (from
@@ -61,7 +52,7 @@ class ArticleQuerySet(ContentQuerySet):
         )
 
 
-class Article(ContentModel):
+class Article(search_index.DeletedInOneGo, ContentModel):
     # Identity
     url = models.CharField(
         "source URL (identity)",
@@ -235,10 +226,6 @@ class Article(ContentModel):
         self.title_override = clean_override(self.title_override)
         self.excerpt_override = clean_override(self.excerpt_override)
         super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs) -> tuple[int, dict[str, int]]:
-        with search_index.deleting([self.pk] if self.pk else []):
-            return super().delete(*args, **kwargs)
 
     def set_published(self, value: bool, *, when=None) -> bool:
         """Change the editorial state; returns whether anything changed."""

@@ -36,7 +36,7 @@ from typing import Any
 
 from django.core import checks
 from django.db import connection as default_connection
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from . import search_sql
@@ -179,6 +179,21 @@ def deleting(ids: Collection[int]) -> Iterator[None]:
         forget(ids)
         yield
         _each_chunk(_sql(default_connection).drop_documents, ids)
+
+
+class DeletedInOneGo:
+    """Mixed into the stories' queryset and model: deleting stories takes them out of the
+    index in one go (:func:`deleting`). A queryset reads only the ids of what it deletes
+    (Django loads the rows it deletes, and a story's row holds its whole file)."""
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if isinstance(self, models.QuerySet):
+            with transaction.atomic(using=self.db):
+                ids = list(self.values_list("pk", flat=True))
+                with deleting(ids):
+                    return super(DeletedInOneGo, self.only("pk")).delete(*args, **kwargs)
+        with deleting([self.pk] if self.pk else []):
+            return super().delete(*args, **kwargs)
 
 
 def forget(ids: Collection[int]) -> None:

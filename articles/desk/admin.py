@@ -25,8 +25,9 @@ from . import (
     terms,  # noqa: F401  (registers the providers', topics', categories' admins)
 )
 from .counting import EstimatedCountPaginator
+from .edits import ShownValuesForm
 from .filters import AutocompleteFilter, DistinctValuesFilter, LargeGroupFilter
-from .images import LeadImageAdmin, stored_renditions, stored_thumbnail
+from .images import LeadImageAdmin, LeadImageForm, stored_renditions, stored_thumbnail
 from .inlines import ArticleImageInline, RelatedLinkInline
 from .lookups import StrictChangeList
 from .schedule import ScheduleAdmin, ScheduleFilter
@@ -67,6 +68,11 @@ class ArticleChangeList(StrictChangeList):
         return super().get_queryset(request, exclude_parameters).defer(*LIST_DEFERRED)
 
 
+class ArticleForm(ShownValuesForm, LeadImageForm):
+    """The story form: saves only what its editor changed (:mod:`.edits`), with the lead
+    image's choices (:mod:`.images`)."""
+
+
 @admin.register(Article)
 class ArticleAdmin(LeadImageAdmin, ScheduleAdmin):
     # The editor's controls (publish, view) come right after the title, so that they stay on
@@ -85,6 +91,7 @@ class ArticleAdmin(LeadImageAdmin, ScheduleAdmin):
         "provider",
         "category",
     )
+    form = ArticleForm
     list_display_links = ("headline",)
     sortable_by = ("published_at", "quality", "heat")
     actions = ("publish_selected", "unpublish_selected", "schedule_selected")

@@ -219,6 +219,28 @@ def items(data: dict[str, Any], key: str, limit: int | None = None) -> list[Any]
     return value
 
 
+def topics(data: dict[str, Any], most: int, warnings: list[str]) -> tuple[str, ...]:
+    """The story's first ``most`` topics, each once (by case); those past them are left in
+    the front matter, with a warning."""
+    names: dict[str, str] = {}
+    given = items(data, "topics")
+    for i, item in enumerate(given):
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise SeedError(f"topics[{i}]: expected a topic name, got a {kind(item)}")
+        name = " ".join(clean(str(item)).split())
+        if len(name) > MAX_NAME_LENGTH:
+            raise SeedError(f"topics[{i}]: longer than {MAX_NAME_LENGTH} characters")
+        if name and name.casefold() not in names:
+            if len(names) == most:
+                warnings.append(
+                    f"topics: {len(given):,} given, only the first {most} kept"
+                    " (the front matter keeps them all)"
+                )
+                break
+            names[name.casefold()] = name
+    return tuple(names.values())
+
+
 def has_nul(value: Any) -> bool:
     """Whether a NUL is anywhere in ``value`` (text, or a JSON-like value's keys and items)."""
     if isinstance(value, str):

@@ -38,9 +38,8 @@ FORMAT_VERSION = b"newsroom-seed-v4\n"  # v4: at most MAX_TOPICS topics
 DEFAULT_MAX_BYTES = 1024 * 1024
 # Images or related items one file may have: their position is a small integer.
 MAX_ITEMS = 32767
-# Topics one story keeps: real feed items carry a handful (the real seed two; news APIs'
-# tagged items tens at most). A file with more keeps its first ones, and says so in a line;
-# its front matter keeps them all. Each topic costs every page that lists the story.
+# Topics a story keeps (real feed items carry a handful; tagged news APIs tens at most): a file
+# with more keeps its first ones, with a line; its front matter keeps them all.
 MAX_TOPICS = 50
 # A story dated further ahead than this is dated when imported (clocks differ a little).
 FUTURE_GRACE = dt.timedelta(hours=1)
@@ -232,7 +231,7 @@ def _article(data: dict[str, Any], body: str) -> ArticleRecord:
         published=read.boolean(data, "published"),
         secured=_secured(data),
         provider=provider,
-        topics=_topics(data, warnings),
+        topics=read.topics(data, MAX_TOPICS, warnings),
         images=tuple(
             _image(item, f"images[{i}]")
             for i, item in enumerate(read.items(data, "images", MAX_ITEMS))
@@ -322,28 +321,6 @@ def _related(value: Any, where: str) -> RelatedRecord:
         provider=_provider(value.get("provider"), f"{where}.provider", web_url),
         extra=extra,
     )
-
-
-def _topics(data: dict[str, Any], warnings: list[str]) -> tuple[str, ...]:
-    """The story's first :data:`MAX_TOPICS` topics, each once (by case); those past them
-    are left in the front matter, with a warning."""
-    names: dict[str, str] = {}
-    given = read.items(data, "topics")
-    for i, item in enumerate(given):
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
-            raise SeedError(f"topics[{i}]: expected a topic name, got a {read.kind(item)}")
-        name = " ".join(read.clean(str(item)).split())
-        if len(name) > MAX_NAME_LENGTH:
-            raise SeedError(f"topics[{i}]: longer than {MAX_NAME_LENGTH} characters")
-        if name and name.casefold() not in names:
-            if len(names) == MAX_TOPICS:
-                warnings.append(
-                    f"topics: {len(given):,} given, only the first {MAX_TOPICS} kept"
-                    " (the front matter keeps them all)"
-                )
-                break
-            names[name.casefold()] = name
-    return tuple(names.values())
 
 
 def _secured(data: dict[str, Any]) -> str:
