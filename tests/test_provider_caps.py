@@ -11,6 +11,7 @@ import yaml
 from articles.ingest.seedfile import MAX_TOPICS
 from articles.models import Article
 from articles.reader.presenters import LIST_TOPICS
+from articles.reader.queries import PAGE_COVERAGE
 
 from .factories import seed_text
 from .test_importer import run
@@ -68,3 +69,15 @@ def test_the_same_topic_twice_counts_once_toward_the_cap(write_seed):
     summary, lines = run(path)
     assert lines == [] and summary.created == 1
     assert Article.objects.get().topics.count() == MAX_TOPICS
+
+
+def test_a_story_page_lists_a_bounded_share_of_its_related_items(write_seed, client):
+    related = [
+        {"title": f"Coverage number {i}", "webUrl": f"https://other.test/{i}"} for i in range(60)
+    ]
+    run(write_seed("a.txt", seed_text(published=True, related=related)))
+    story = Article.objects.get()
+    assert story.related_links.count() == 60  # all kept
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert page.count("Coverage number ") == PAGE_COVERAGE
+    assert "Coverage number 49<" in page and "Coverage number 50<" not in page

@@ -49,6 +49,8 @@ STORED_FIELDS = ("renditions", "origin")
 LEAD_COLUMNS = tuple(f"lead_{name}" for name in (*LEAD_FIELDS, *STORED_FIELDS))
 # What a story page reads of the story, beyond a list item's columns.
 PAGE_COLUMNS = ("body", "original_url", "web_url", "amp_url")
+# How many of a story's related items its page lists.
+PAGE_COVERAGE = 50
 # How many of the newest stories the "Top" page ranks.
 TOP_WINDOW = 200
 # How many featured stories lead the home page, the most recently featured first.
@@ -177,8 +179,9 @@ def _story_query(preview: bool) -> CompiledQuery:
 
 
 def coverage_rows(pk: int) -> list[Any]:
-    """The story's related coverage in order, each with ``target_slug`` when we hold that
-    story and readers may see it."""
+    """The story's first :data:`PAGE_COVERAGE` related items in order, each with
+    ``target_slug`` when we hold that story and readers may see it (a file may carry
+    thousands: a page shows a bounded share of them)."""
     return _coverage_query().rows(pk, timezone.now())
 
 
@@ -198,7 +201,7 @@ def _coverage_query() -> CompiledQuery:
         .values_list(
             "title", "web_url", "published_at", "provider__name", "target_id", "target_slug",
             named=True,
-        ),
+        )[:PAGE_COVERAGE],
         int, dt.datetime,
     )  # fmt: skip
 
