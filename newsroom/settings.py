@@ -1,7 +1,7 @@
 """Settings for newsroom, read from the environment with safe local defaults.
 
 Variables: DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL.
-See README.md ("Configuration").
+See docs/CONFIGURATION.md.
 """
 
 from __future__ import annotations
