@@ -17,9 +17,9 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
-from . import search_index
 from .content import ContentModel, ContentQuerySet
 from .overrides import clean_override
+from .search import index as search_index
 from .terms import Category, Provider, SluggedTerm, Term, Topic, make_slug, term_slug
 
 __all__ = [

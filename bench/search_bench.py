@@ -89,8 +89,8 @@ def build(count: int) -> Text:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from articles import search_index
     from articles.models import Article, ArticleTopic, Provider, Topic
+    from articles.search import index as search_index
 
     text = Text(random.Random(1))
     call_command("migrate", verbosity=0)

@@ -366,7 +366,7 @@ def test_sorting_by_quality_reads_its_index(many_stories):
 
 
 def test_search_reads_the_search_index_and_addresses_the_address_index(many_stories):
-    from articles.desk.search import search_articles
+    from articles.desk.search_box import search_articles
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles import search_sql
 from articles.ingest.corpus import generate_corpus
 from articles.ingest.importer import import_seeds
 from articles.models import (
@@ -17,6 +16,7 @@ from articles.models import (
     RelatedLink,
     Topic,
 )
+from articles.search import sqlite as search_sqlite
 
 from .factories import seed_text
 
@@ -230,7 +230,7 @@ def test_queries_per_batch_do_not_grow_with_its_size(tmp_path):
     # 21 (one: that the search index is whole), and the search index's: index the batch, and
     # pause its triggers and resume them
     # (on PostgreSQL a setting and back; on SQLite each trigger dropped and created again)
-    triggers = len(search_sql.SQLITE.names()) - 1  # all but the view
+    triggers = len(search_sqlite.INDEX.names()) - 1  # all but the view
     pause = 2 * triggers if connection.vendor == "sqlite" else 2
     assert len(large) == len(small) <= 22 + pause
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
-from articles import search_index, search_sql
 from articles.models import Article, Provider, Topic
-from articles.search import SearchQuery, find, matching
+from articles.search import index as search_index
+from articles.search.engine import find, matching
+from articles.search.query import SearchQuery
 
 from .factories import make_article
 
@@ -201,7 +202,7 @@ def test_migrate_takes_the_view_and_triggers_away_and_rebuilds_the_index():
 
     story = make_article(title="Lighthouse keeper", topics=["Coast"])
     search_index.drop_before_migrate(using="default", plan=_plan("articles"))
-    assert search_index.missing(connection) == search_sql.DIALECTS[connection.vendor].names()
+    assert search_index.missing(connection) == search_index.DIALECTS[connection.vendor].names()
     with pytest.raises(SystemCheckError, match="articles.W002"):
         call_command("check", databases=["default"], fail_level="WARNING", stdout=StringIO())
     Article.objects.filter(pk=story.pk).update(title="Lightship keeper")  # while away
@@ -321,16 +322,16 @@ def test_postgresql_reads_a_tier_newest_first_and_stops_after_a_page():
         pytest.skip("PostgreSQL's plan")
     from django.db import transaction
 
-    from articles import search
+    from articles.search import engine, postgresql
 
     from .plans import plan
 
     for n in range(30):
         make_article(title=f"Harbour {n}", excerpt="harbour", published=n % 2 == 0)
     for text in ("harbour", "harbour -ferry"):
-        for where, params in SearchQuery.parse(text).websearch_tiers():
-            matches = search._matches("postgresql", Article.objects.published(), where, params)
-            page = matches.order_by(*search._NEWEST)[:20]
+        for where, params in postgresql.tiers(SearchQuery.parse(text)):
+            matches = engine._matches(postgresql, Article.objects.published(), where, params)
+            page = matches.order_by(*engine._NEWEST)[:20]
             with transaction.atomic(), connection.cursor() as cursor:
                 for path in ("seqscan", "bitmapscan", "sort"):
                     cursor.execute(f"SET LOCAL enable_{path} = off")

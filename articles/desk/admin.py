@@ -31,7 +31,7 @@ from .images import LeadImageAdmin, LeadImageForm, stored_renditions, stored_thu
 from .inlines import ArticleImageInline, RelatedLinkInline
 from .lookups import StrictChangeList
 from .schedule import ScheduleAdmin, ScheduleFilter
-from .search import search_articles
+from .search_box import search_articles
 
 EXTRA_CSS = "admin-extra/admin.css"
 SEARCH_COUNT_LIMIT = 1000  # a search lists (and counts) at most this many stories

@@ -26,8 +26,8 @@ from contextlib import contextmanager
 from django.db import connection
 from django.utils import timezone
 
-from articles import search_index
 from articles.models import Article
+from articles.search import index as search_index
 
 from .bulk import select_in
 from .files import FoundFiles, SeedFile, UsageError, find_seed_files, read_seed, shown_path

@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 
-from articles import search_index
 from articles.models import (
     Article,
     ArticleImage,
@@ -27,6 +26,7 @@ from articles.models import (
     Term,
     Topic,
 )
+from articles.search import index as search_index
 from serving.content_version import bump_after_commit
 
 from .bulk import insert_rows, select_in, time_encoder, update_rows

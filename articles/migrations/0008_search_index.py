@@ -1,4 +1,4 @@
-"""The full-text index's tables (see :mod:`articles.search_index`; its view and triggers are
+"""The full-text index's tables (see :mod:`articles.search.index`; its view and triggers are
 created after ``migrate``, which then fills the index).
 
 - SQLite: the FTS5 table ``articles_search`` (stemming ``porter`` over ``unicode61`` with

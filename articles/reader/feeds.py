@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 from articles.models import Category, Provider, Term, Topic
 
 from . import presenters, queries
-from . import search as searching
+from . import search_page as searching
 from .presenters import StoryItem
 from .syndication import JsonFeed, TextAtomFeed, TextRssFeed
 

@@ -23,7 +23,7 @@ from articles.models import Category, Provider, Term, Topic
 from articles.publishing import can_preview
 
 from . import presenters, queries
-from . import search as searching
+from . import search_page as searching
 from .feeds import FORMATS as FEED_FORMATS
 from .feeds import search_feed_title
 from .pagination import Cursor

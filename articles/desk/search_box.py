@@ -14,7 +14,8 @@ from django.db.models import Q, QuerySet
 from django.utils.text import smart_split, unescape_string_literal
 
 from articles.models import Article, Provider
-from articles.search import QueryError, SearchQuery, clean, matching
+from articles.search.engine import matching
+from articles.search.query import QueryError, SearchQuery, clean
 
 
 def search_articles(queryset: QuerySet, search_term: str) -> QuerySet:

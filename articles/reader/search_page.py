@@ -14,7 +14,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from articles.models import Article, ArticleTopic, Provider, Topic, term_slug
-from articles.search import Highlight, QueryError, SearchQuery, clean, find, highlights
+from articles.search.engine import Highlight, find, highlights
+from articles.search.query import QueryError, SearchQuery, clean
 
 from . import presenters, queries
 

@@ -1,4 +1,5 @@
-"""The full-text index of every story, published or not, kept true by the database itself.
+"""The full-text index of every story, published or not, kept true by the database itself:
+what a story is found by, and the index's life cycle.
 
 What a story is found by, written once (:data:`HEADLINE`, :data:`EXCERPT`, and the view
 ``articles_search_source`` built from them): its headline, excerpt, body, topic names and
@@ -25,7 +26,8 @@ Like :mod:`articles.triggers`, the view and the triggers live outside the migrat
 are taken away before a migration of this app runs (SQLite rebuilds a table to alter it, and
 a view or trigger naming it would break that), created again after ``migrate``, and the index
 is then rebuilt from scratch, since writes meanwhile went unindexed. The tables themselves
-are created by migration 0008.
+are created by migration 0008. Each database's SQL is in its backend module (:mod:`.sqlite`,
+:mod:`.postgresql`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,11 @@ from django.db import connection as default_connection
 from django.db import connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from . import search_sql
+from . import postgresql, sqlite
+from .dialect import TABLE, VIEW, Dialect
+
+# Each database's index SQL.
+DIALECTS: dict[str, Dialect] = {"sqlite": sqlite.INDEX, "postgresql": postgresql.INDEX}
 
 # What a story is found by: its headline and excerpt as readers see them (ours where an
 # editor wrote one, else the source's: the SQL of ``articles.models.HEADLINE`` and
@@ -58,16 +64,13 @@ INDEXED_COLUMNS = (
     "provider_id",
 )
 
-TABLE = "articles_search"
-SOURCE = "articles_search_source"
 
-
-def _sql(connection: BaseDatabaseWrapper) -> search_sql.Dialect:
-    return search_sql.DIALECTS[connection.vendor]
+def _sql(connection: BaseDatabaseWrapper) -> Dialect:
+    return DIALECTS[connection.vendor]
 
 
 def supported(connection: BaseDatabaseWrapper) -> bool:
-    return connection.vendor in search_sql.DIALECTS
+    return connection.vendor in DIALECTS
 
 
 def missing(connection: BaseDatabaseWrapper) -> list[str]:
@@ -133,7 +136,7 @@ def install_after_migrate(using: str, plan: Any = None, **kwargs: Any) -> None:
         rebuild(connection)
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(search_sql.POSTGRESQL_ORPHANS)
+            cursor.execute(postgresql.ORPHANS)
 
 
 @contextlib.contextmanager
@@ -152,7 +155,7 @@ def paused() -> Iterator[None]:
     dialect = _sql(default_connection)
     with transaction.atomic(savepoint=False), default_connection.cursor() as cursor:
         if default_connection.vendor == "sqlite":
-            triggers = [name for name in dialect.names() if name != search_sql.VIEW]
+            triggers = [name for name in dialect.names() if name != VIEW]
             for name in triggers:
                 cursor.execute(f"DROP TRIGGER {name}")
             yield
