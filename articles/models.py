@@ -342,6 +342,3 @@ class RelatedLink(ContentModel):
 
     def __str__(self) -> str:
         return self.title or self.web_url
-
-
-from .media import StoredImage  # noqa: E402, F401  (our copy of a story's lead image)

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from articles.renditions import make_renditions  # noqa: E402
+from articles.images.renditions import make_renditions  # noqa: E402
 from tests.images import ImageServer, photo  # noqa: E402
 
 MANAGE = [sys.executable, str(ROOT / "manage.py")]

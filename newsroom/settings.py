@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "articles.ingest",
     "articles.reader",
     "articles.desk",
-    "articles.imaging",
+    "articles.images",
     "serving",
     "axes",
 ]
@@ -260,9 +260,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
-# Stored images (articles/media.py): files under MEDIA_ROOT, or in S3-compatible object storage
-# when IMAGE_S3_BUCKET is set (several servers share them; docs/DEPLOY.md). Either way readers
-# get them from this site, under MEDIA_URL (serving/media.py).
+# Stored images (articles/images/storage.py): files under MEDIA_ROOT, or in S3-compatible
+# object storage when IMAGE_S3_BUCKET is set (several servers share them; docs/DEPLOY.md).
+# Either way readers get them from this site, under MEDIA_URL (articles/images/serving.py).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
 STORAGES = {
@@ -299,7 +299,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Seed import
 SEEDS_DIR = BASE_DIR / "seeds"
 
-# Stored images (python manage.py fetch_images; articles/imaging/). IMAGE_FETCH_ALLOW_LOOPBACK
+# Stored images (python manage.py fetch_images; articles/images/). IMAGE_FETCH_ALLOW_LOOPBACK
 # lets the fetcher reach 127.0.0.0/8 and ::1 (tests, a local host), never another internal
 # address.
 IMAGE_FETCH_ALLOW_LOOPBACK = env_bool("IMAGE_FETCH_ALLOW_LOOPBACK", default=False)

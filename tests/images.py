@@ -105,7 +105,7 @@ def exif_rotated_with_gps() -> bytes:
 
 
 def manifest(seed: int, width: int = 1600, height: int = 900) -> dict:
-    """A StoredImage.renditions as articles.renditions makes it, with made-up names (pages
+    """A StoredImage.renditions as articles.images.renditions makes it, with made-up names (pages
     never open the files)."""
 
     def name(label: str, ext: str) -> str:
@@ -235,7 +235,7 @@ def renditions_or_die(data: bytes, **options):
     does to one that runs out of memory)."""
     import os
 
-    from articles.renditions import make_renditions
+    from articles.images.renditions import make_renditions
 
     if data == b"die":
         os._exit(9)
@@ -246,6 +246,6 @@ def renditions_and_pid(data: bytes, **options):
     """make_renditions, and the id of the process that made them."""
     import os
 
-    from articles.renditions import make_renditions
+    from articles.images.renditions import make_renditions
 
     return make_renditions(data, **options), os.getpid()

@@ -9,7 +9,8 @@ from django.contrib import admin
 from django.db import connection
 
 from articles.desk.counting import EstimatedCountPaginator, estimated_rows
-from articles.models import Article, ArticleImage, Category, Provider, StoredImage, Topic
+from articles.images.models import StoredImage
+from articles.models import Article, ArticleImage, Category, Provider, Topic
 from tests import images
 from tests.admin_helpers import CHANGELIST, desk_user, logged_in
 from tests.factories import make_article

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from articles.media import StoredImage, store
+from articles.images.models import StoredImage
+from articles.images.renditions import make_renditions
+from articles.images.storage import store
 from articles.models import ArticleImage, Category, Provider, RelatedLink
-from articles.renditions import make_renditions
 
 from . import images
 from .conftest import axe_violations

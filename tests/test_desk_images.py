@@ -1,4 +1,4 @@
-"""The lead image in the admin (articles.desk.images): our thumbnails and renditions, and an
+"""The lead image in the admin (articles.images.admin): our thumbnails and renditions, and an
 editor's replacement or removal, judged by Pillow and kept through re-imports."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from articles.media import StoredImage
+from articles.images.models import StoredImage
 from articles.models import Article
 from tests.admin_helpers import CHANGELIST, desk_user, logged_in
 

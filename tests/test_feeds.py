@@ -163,7 +163,7 @@ def test_xml_text_drops_every_character_xml_cannot_carry():
 
 @pytest.mark.parametrize("url", ["/feeds/rss/", "/feeds/atom/"])
 def test_a_stored_lead_image_is_the_entrys_jpeg_enclosure_from_this_site(client, url):
-    from articles.media import StoredImage
+    from articles.images.models import StoredImage
 
     from . import images
 

@@ -13,8 +13,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from articles.imaging import fetcher
-from articles.media import StoredImage, backoff
+from articles.images import fetcher
+from articles.images.models import StoredImage
+from articles.images.storage import backoff
 from articles.models import ArticleImage
 
 from . import images
@@ -147,7 +148,7 @@ def test_each_bad_image_is_one_line_and_costs_only_itself(server, media, setting
         assert line.startswith(f"story {story.pk} ({story.title}): ")
         assert line.endswith(reason) or reason in line
         row = StoredImage.objects.get(article=story)
-        assert reason in row.failure and row.failures == 1 and not row.has_image
+        assert reason in row.failure and row.failures == 1 and not bool(row.renditions.get("webp"))
     kept = StoredImage.objects.exclude(renditions={})
     assert kept.count() == len(good)
     names = {e[2] for s in kept for e in s.renditions["webp"]}
@@ -172,7 +173,12 @@ def test_failures_are_retried_after_a_back_off_not_on_every_run(server):
     out, _ = run()
     assert out.strip() == "Images: 1 fetched, 0 unchanged, 0 failed"
     row.refresh_from_db()
-    assert (row.failures, row.failure, row.retry_at, row.has_image) == (0, "", None, True)
+    assert (row.failures, row.failure, row.retry_at, bool(row.renditions.get("webp"))) == (
+        0,
+        "",
+        None,
+        True,
+    )
 
 
 def test_the_back_off_grows_and_stops_growing():
@@ -257,8 +263,8 @@ def test_a_terminal_gets_a_progress_bar_that_is_cleared_before_each_failure_line
 
 
 def test_a_rendition_process_that_dies_costs_only_its_image():
-    from articles.imaging.fetcher import Renderer
-    from articles.renditions import ImageRefused
+    from articles.images.fetcher import Renderer
+    from articles.images.renditions import ImageRefused
 
     renderer = Renderer(2, 10_000_000, function=images.renditions_or_die)
     try:

@@ -9,7 +9,8 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
-from articles.media import StoredImage, backoff
+from articles.images.models import StoredImage
+from articles.images.storage import backoff
 from serving.content_version import content_version
 
 from . import images
@@ -28,7 +29,7 @@ def test_an_unchanged_image_whose_files_are_gone_is_stored_again(server, media, 
     out, err = run("--recheck-after", "0")
     assert (out.strip(), err) == ("Images: 1 fetched, 0 unchanged, 0 failed", "")
     assert stored_files(media) == files
-    assert StoredImage.objects.get(article=article).has_image
+    assert bool(StoredImage.objects.get(article=article).renditions.get("webp"))
 
 
 class FailingStorage(FileSystemStorage):
@@ -51,7 +52,10 @@ def test_a_storage_that_fails_costs_the_image_with_a_back_off(server, media, set
         reason + " PutObject"
     )
     row = StoredImage.objects.get(article=article)
-    assert (row.failures, row.has_image) == (1, False) and row.failure.startswith(reason)
+    assert (row.failures, bool(row.renditions.get("webp"))) == (
+        1,
+        False,
+    ) and row.failure.startswith(reason)
     assert row.retry_at - row.checked_at == backoff(1)
 
 
@@ -73,7 +77,7 @@ def test_only_what_readers_see_moves_the_content_version(
     server.routes["/1.jpg"] = images.Route(status=503)
     StoredImage.bookkeeping.filter(article=failing).update(retry_at=past)
     assert version_after("--recheck-after", "0") == first  # failed: a recheck, a retry
-    assert StoredImage.objects.get(article=article).has_image  # the copy stays
+    assert bool(StoredImage.objects.get(article=article).renditions.get("webp"))  # the copy stays
     assert StoredImage.objects.get(article=failing).failures == 2
     server.add("/1.jpg", images.photo(seed=2))
     StoredImage.bookkeeping.filter(article=article).update(retry_at=past)
@@ -87,7 +91,7 @@ def test_a_failed_recheck_is_tried_again_after_its_back_off(server):  # noqa: F8
     out, _ = run("--recheck-after", "0")
     assert out.strip() == "Images: 0 fetched, 0 unchanged, 1 failed"
     row = StoredImage.objects.get(article=article)
-    assert row.retry_at - row.checked_at == backoff(1) and row.has_image
+    assert row.retry_at - row.checked_at == backoff(1) and bool(row.renditions.get("webp"))
     out, _ = run()
     assert out.strip() == "Images: 0 fetched, 0 unchanged, 0 failed (1 waiting to be tried again)"
     later = timezone.now() - backoff(1)  # the back-off has passed, a day has not
@@ -97,4 +101,4 @@ def test_a_failed_recheck_is_tried_again_after_its_back_off(server):  # noqa: F8
     assert out.strip() == "Images: 0 fetched, 1 unchanged, 0 failed"
     assert server.not_modified["/1.jpg"] == 1  # asked again, conditionally
     row.refresh_from_db()
-    assert (row.failures, row.retry_at, row.has_image) == (0, None, True)
+    assert (row.failures, row.retry_at, bool(row.renditions.get("webp"))) == (0, None, True)

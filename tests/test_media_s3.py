@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from moto.server import ThreadedMotoServer
 
-from articles.media import StoredImage
+from articles.images.models import StoredImage
 from articles.models import ArticleImage
 
 from . import images
@@ -140,8 +140,8 @@ def test_the_environment_chooses_object_storage():
 
 
 def test_pruning_works_on_object_storage(s3):
-    from articles.media import store
-    from articles.renditions import make_renditions
+    from articles.images.renditions import make_renditions
+    from articles.images.storage import store
 
     kept = store(make_renditions(images.photo((600, 300), seed=1)))
     StoredImage.objects.create(article=make_article(), renditions=kept)

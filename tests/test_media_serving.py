@@ -1,7 +1,7 @@
-"""Stored images served by the site itself (serving.media): the right type, cached for a year
-under content-hashed names, nothing else (no listing, no other path, no traversal); and the
-whole way under gunicorn: import a story, fetch_images, the page shows our copy, gunicorn
-serves it."""
+"""Stored images served by the site itself (articles.images.serving): the right type, cached
+for a year under content-hashed names, nothing else (no listing, no other path, no
+traversal); and the whole way under gunicorn: import a story, fetch_images, the page shows
+our copy, gunicorn serves it."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import pytest
 
-from articles.media import store
-from articles.renditions import make_renditions
+from articles.images.renditions import make_renditions
+from articles.images.storage import store
 
 from . import images
 from .databases import MANAGE, ROOT, project_env, subprocess_database

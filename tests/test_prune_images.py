@@ -10,9 +10,10 @@ import time
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles.imaging import prune
-from articles.media import StoredImage, store
-from articles.renditions import make_renditions
+from articles.images import prune
+from articles.images.models import StoredImage
+from articles.images.renditions import make_renditions
+from articles.images.storage import store
 
 from . import images
 from .factories import make_article

@@ -1,4 +1,4 @@
-"""Reader pages show our own copies of the images (articles.reader with articles.media): a
+"""Reader pages show our own copies of the images (articles.reader with articles.images): a
 <picture> with WebP widths and a JPEG, sizes without layout shift, lazy below the fold, a
 placeholder where nothing is stored, our card for OpenGraph, Twitter and JSON-LD (else the
 site's), and a policy that lets no other site's image in."""
@@ -11,7 +11,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from articles.media import StoredImage
+from articles.images.models import StoredImage
 from articles.models import ArticleImage
 
 from . import images

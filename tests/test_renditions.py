@@ -1,4 +1,4 @@
-"""The renditions of a story's image (articles.renditions), made with Pillow from test images
+"""The renditions of a story's image (articles.images.renditions), made with Pillow from test images
 that Pillow made: sizes, formats, orientation, colour, metadata, and the images refused."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from articles.renditions import CARD_SIZE, THUMB_SIZE, ImageRefused, make_renditions
+from articles.images.renditions import CARD_SIZE, THUMB_SIZE, ImageRefused, make_renditions
 
 from . import images
 

@@ -1,4 +1,4 @@
-"""Fetching from publishers safely (articles.imaging.safehttp), against a server the test
+"""Fetching from publishers safely (articles.images.safehttp), against a server the test
 starts on 127.0.0.1: only http(s), no internal address (redirects included), a deadline, a
 byte cap, conditional requests."""
 
@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from articles.imaging.safehttp import (
+from articles.images.safehttp import (
     NOT_PUBLIC,
     PUBLIC_INSIDE,
     FetchError,

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, ArticleImage, Category, Provider, RelatedLink, StoredImage
+from articles.images.models import StoredImage
+from articles.models import Article, ArticleImage, Category, Provider, RelatedLink
 from articles.reader.pagination import Cursor
 
 from . import images

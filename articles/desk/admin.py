@@ -16,6 +16,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from articles.images.admin import LeadImageAdmin, LeadImageForm, stored_renditions, stored_thumbnail
 from articles.models import Article
 
 from . import (
@@ -27,7 +28,6 @@ from . import (
 from .counting import EstimatedCountPaginator
 from .edits import ShownValuesForm
 from .filters import AutocompleteFilter, DistinctValuesFilter, LargeGroupFilter
-from .images import LeadImageAdmin, LeadImageForm, stored_renditions, stored_thumbnail
 from .inlines import ArticleImageInline, RelatedLinkInline
 from .lookups import StrictChangeList
 from .schedule import ScheduleAdmin, ScheduleFilter

@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
-from articles.media import StoredImage, media_url
+from articles.images.models import StoredImage
+from articles.images.storage import media_url
 from articles.models import Category, Provider, Topic
 
 from . import queries
@@ -45,7 +46,7 @@ class When(NamedTuple):
 
 
 class LeadImage(NamedTuple):
-    """Our stored copy of a story's lead image, as pages show it (``articles.media``)."""
+    """Our stored copy of a story's lead image, as pages show it (``articles.images``)."""
 
     src: str  # the JPEG: browsers without WebP, feeds
     srcset: str  # the WebP widths, for <source srcset>

@@ -43,7 +43,7 @@ LIST_COLUMNS = (
     "provider__name", "provider__domain", "category__name", "category__slug",
 )  # fmt: skip
 # The lead image's columns joined to a story row, each as ``lead_<name>``, and our stored copy's
-# (articles.media.StoredImage): its renditions and where it came from.
+# (articles.images.models.StoredImage): its renditions and where it came from.
 LEAD_FIELDS = ("url", "width", "height", "title", "attribution")
 STORED_FIELDS = ("renditions", "origin")
 LEAD_COLUMNS = tuple(f"lead_{name}" for name in (*LEAD_FIELDS, *STORED_FIELDS))

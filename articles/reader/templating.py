@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from jinja2 import Environment
 
-from articles.renditions import CARD_SIZE
+from articles.images.renditions import CARD_SIZE
 
 from .presenters import StoryPage, cached_reverse, iso
 

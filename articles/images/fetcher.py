@@ -4,7 +4,7 @@ Downloads run in threads (``downloads`` at once, at most ``per_host`` to one hos
 the safe-fetching rules of :mod:`.safehttp`. Renditions are CPU work and run in worker
 processes, one per core (``workers``; 1 makes them in this process). This process alone
 writes files and rows, as results come in: the files first, then the row naming them
-(:mod:`articles.media`). At most ``window`` images are in flight, so memory stays flat
+(:mod:`.storage`). At most ``window`` images are in flight, so memory stays flat
 however many images a run has.
 
 An image that fails (an HTTP error, a timeout, a refused address, bytes that are not an
@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError
 from django.utils import timezone
 
-from articles import media
-from articles.renditions import DEFAULT_MAX_PIXELS, ImageRefused, RenditionSet, make_renditions
-
-from . import workers
+from . import fetch_workers as workers
+from . import storage
 from .jobs import Job, due_jobs
+from .renditions import DEFAULT_MAX_PIXELS, ImageRefused, RenditionSet, make_renditions
 from .safehttp import Fetched, FetchError, Policy, fetch
 
 
@@ -105,7 +104,7 @@ def _record(outcome: Outcome, summary: FetchSummary, on_failure: FailureHandler 
     except Exception as error:  # noqa: BLE001 - a storage failing (S3, a full disk), a story gone
         outcome = Outcome(job, failure=f"could not store it: {_line(error)}")
         with contextlib.suppress(DatabaseError):  # the story went: nowhere to keep the failure
-            media.save_failure(job.article_id, job.url, outcome.failure)
+            storage.save_failure(job.article_id, job.url, outcome.failure)
     if outcome.failure:
         summary.failed += 1
         if on_failure:
@@ -119,11 +118,13 @@ def _record(outcome: Outcome, summary: FetchSummary, on_failure: FailureHandler 
 def _save(outcome: Outcome) -> None:
     job = outcome.job
     if outcome.failure:
-        media.save_failure(job.article_id, job.url, outcome.failure)
+        storage.save_failure(job.article_id, job.url, outcome.failure)
     elif outcome.renditions is None:
-        media.save_unchanged(job.article_id, etag=outcome.etag, last_modified=outcome.last_modified)
+        storage.save_unchanged(
+            job.article_id, etag=outcome.etag, last_modified=outcome.last_modified
+        )
     else:
-        media.save_fetched(
+        storage.save_fetched(
             job.article_id,
             outcome.renditions,
             source_url=job.url,
@@ -211,7 +212,7 @@ def _download(
         got = fetch(job.url, policy, etag=job.etag, last_modified=job.last_modified)
     digest = hashlib.sha256(got.data).hexdigest() if got.status == 200 else ""
     if got.status == 304 or (job.source_hash and digest == job.source_hash):
-        if media.files_exist(job.files):
+        if storage.files_exist(job.files):
             return got, digest, True
         if got.status == 304:
             with host_limit:
@@ -253,7 +254,7 @@ def _process_pool(cores: int) -> cf.ProcessPoolExecutor:
     database connection. Each is replaced after a while so that memory cannot creep, and ends
     when this process does, however it ends (:mod:`.workers`)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["articles.renditions", "articles.imaging.workers"])
+    context.set_forkserver_preload(["articles.images.renditions", "articles.images.fetch_workers"])
     return cf.ProcessPoolExecutor(
         cores,
         mp_context=context,

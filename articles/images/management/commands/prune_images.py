@@ -1,5 +1,5 @@
 """``python manage.py prune_images``: delete stored files no story names any more (the work is
-:mod:`articles.imaging.prune`'s)."""
+:mod:`articles.images.prune`'s)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from articles.imaging.prune import prune
+from articles.images.prune import prune
 
 
 class Command(BaseCommand):

@@ -1,5 +1,5 @@
 """``python manage.py fetch_images``: store the stories' lead images and their renditions (the
-work is :mod:`articles.imaging.fetcher`'s)."""
+work is :mod:`articles.images.fetcher`'s)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from articles.imaging.fetcher import FetchSummary, Options, fetch_images
-from articles.imaging.jobs import Job
-from articles.imaging.safehttp import Policy
+from articles.images.fetcher import FetchSummary, Options, fetch_images
+from articles.images.jobs import Job
+from articles.images.safehttp import Policy
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Stored files no story names any more: renditions of an image that changed or was replaced,
 or files a crash left between writing them and the row that would have named them.
 
-A file is deleted only when no :class:`~articles.media.StoredImage` names it and it is older
+A file is deleted only when no :class:`~articles.images.models.StoredImage` names it and it is older
 than ``grace`` (a run writing files right now names them a moment later). Files are shared
 between stories with the same image (their names are content hashes), so only the names in
 every row count.
@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from articles.media import StoredImage, manifest_names
-from articles.renditions import FOLDER
+from .models import StoredImage
+from .renditions import FOLDER
+from .storage import manifest_names
 
 
 @dataclass
@@ -55,7 +56,7 @@ def _listdir(path: str) -> tuple[list[str], list[str]]:
 def prune(grace: dt.timedelta, *, dry_run: bool = False) -> PruneSummary:
     """Delete the old files no row names. A fetch may store an image meanwhile, reusing old
     files no row named (an image that came back): it makes them new first, then writes the
-    row naming them (:func:`articles.media.store`). So the names are read again once the
+    row naming them (:func:`articles.images.storage.store`). So the names are read again once the
     listing is done, and each file's age just before it is deleted."""
     named, summary = named_files(), PruneSummary()
     cutoff = timezone.now() - grace

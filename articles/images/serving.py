@@ -3,7 +3,7 @@ storage behind it: the local folder ``MEDIA_ROOT`` or S3-compatible object stora
 browser talks to no one but us, and the storage needs no public access of its own.
 
 Only content-hashed names are served (``folder/ab/abcdef…-what.ext``, the names
-:mod:`articles.renditions` makes): no listing, no other path, no traversal. Such a file
+:mod:`articles.images.renditions` makes): no listing, no other path, no traversal. Such a file
 never changes, so it is sent with ``Cache-Control: public, max-age=31536000, immutable``,
 an ETag from its name, and the type from its extension (never guessed by the browser:
 ``nosniff``).

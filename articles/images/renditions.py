@@ -4,7 +4,7 @@
 returns every rendition as bytes under a content-hashed name, or raises :class:`ImageRefused`
 with a one-line reason. Nothing here touches the database, the network or storage: the
 fetcher runs it in worker processes (one per core), the admin in the request, and the caller
-writes the files (:mod:`articles.media`), so a refused image leaves nothing behind.
+writes the files (:mod:`articles.images.storage`), so a refused image leaves nothing behind.
 
 What every rendition is: EXIF orientation applied; no camera metadata (EXIF, GPS, XMP, ICC
 profile, comments); colours converted to sRGB (an embedded ICC profile, CMYK, 16-bit and

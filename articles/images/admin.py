@@ -2,9 +2,9 @@
 form, and an editor's replacement or removal of the image.
 
 An upload is judged by Pillow, never by its name or declared type
-(:func:`articles.renditions.make_renditions`): what is not an image, a decompression bomb, or
+(:func:`articles.images.renditions.make_renditions`): what is not an image, a decompression bomb, or
 a file over ``IMAGE_UPLOAD_MAX_BYTES`` is a form error, and nothing is stored. A replacement
-or a removal is kept in :class:`articles.media.StoredImage` with its ``origin``; the fetcher
+or a removal is kept in :class:`articles.images.models.StoredImage` with its ``origin``; the fetcher
 and the importer leave it alone, so it survives re-imports.
 """
 
@@ -15,19 +15,21 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from articles import media
 from articles.models import Article
-from articles.renditions import ImageRefused, RenditionSet, make_renditions
+
+from . import storage
+from .models import StoredImage
+from .renditions import ImageRefused, RenditionSet, make_renditions
 
 UPLOAD, REMOVE, RESTORE = "replace_lead_image", "remove_lead_image", "restore_source_image"
 IMAGE_FIELDS = (UPLOAD, REMOVE, RESTORE)
 NO_IMAGE = "No stored image"
 
 
-def stored_of(article: Article) -> media.StoredImage | None:
+def stored_of(article: Article) -> StoredImage | None:
     try:
         return article.stored_image
-    except media.StoredImage.DoesNotExist:
+    except StoredImage.DoesNotExist:
         return None
 
 
@@ -42,7 +44,7 @@ def stored_thumbnail(article: Article) -> str:
     width, height, name = stored.renditions["thumb"]
     return format_html(
         '<img src="{}" alt="" class="article-thumb" width="{}" height="{}" loading="lazy">',
-        media.media_url(name),
+        storage.media_url(name),
         width,
         height,
     )
@@ -61,7 +63,7 @@ def stored_renditions(article: Article) -> str:
         "",
         '<figure class="rendition"><img src="{}" alt="" class="rendition-preview" '
         'loading="lazy"><figcaption>{}×{}, {}</figcaption></figure>',
-        ((media.media_url(name), w, h, name.rsplit(".", 1)[-1].upper()) for w, h, name in items),
+        ((storage.media_url(name), w, h, name.rsplit(".", 1)[-1].upper()) for w, h, name in items),
     )
     return format_html(
         '<p>{}{}</p><div class="renditions">{}</div>',
@@ -71,7 +73,7 @@ def stored_renditions(article: Article) -> str:
     )
 
 
-def _status(stored: media.StoredImage) -> str:
+def _status(stored: StoredImage) -> str:
     if stored.failure:
         when = stored.retry_at.strftime("%Y-%m-%d %H:%M UTC") if stored.retry_at else "later"
         return f". Last fetch failed: {stored.failure} (tried again after {when})"
@@ -135,11 +137,11 @@ class LeadImageAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: Article, form, change: bool) -> None:
         cleaned = form.cleaned_data
         if cleaned.get(UPLOAD):
-            media.save_upload(obj.pk, cleaned[UPLOAD])
+            storage.save_upload(obj.pk, cleaned[UPLOAD])
         elif cleaned.get(REMOVE):
-            media.remove_image(obj.pk)
+            storage.remove_image(obj.pk)
         elif cleaned.get(RESTORE):
-            media.restore_fetching(obj.pk)
+            storage.restore_fetching(obj.pk)
         for name in IMAGE_FIELDS:  # not the story's fields: nothing of the row to save
             if name in form.changed_data:
                 form.changed_data.remove(name)

@@ -1,10 +1,6 @@
-"""Our own copy of each story's lead image, and its renditions (:mod:`articles.renditions`).
-
-A :class:`StoredImage` belongs to one story. The fetcher (:mod:`articles.imaging`) fills it
-from the lead image's URL and keeps what it needs to ask again cheaply (ETag,
-Last-Modified) or to try again later (the failure, its count, the time of the next try). An
-editor may upload a replacement or remove the image (``origin``); the fetcher and the importer
-leave such a story's image alone, so an editor's choice survives re-imports.
+"""The files of each story's stored lead image (:class:`.models.StoredImage`) and the row's
+writes: a fetch stored, unchanged or failed (with its back-off), an editor's upload, removal
+or return to the source's image.
 
 Files are written before the row that names them (:func:`store`): a crash between the two
 leaves unnamed files, never a row naming a file that is missing or half-written. Names are
@@ -21,10 +17,10 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from .content import ContentModel
+from .models import StoredImage
 from .renditions import RenditionSet
 
 # After the n-th failure in a row, the next try waits BACKOFF_START * 2**(n-1), at most this.
@@ -32,59 +28,8 @@ BACKOFF_START = dt.timedelta(hours=1)
 BACKOFF_MAX = dt.timedelta(days=7)
 
 
-class StoredImage(ContentModel):
-    class Origin(models.TextChoices):
-        FETCHED = "fetched", "fetched from the lead image's address"
-        UPLOAD = "upload", "uploaded by an editor"
-        REMOVED = "removed", "removed by an editor"
-
-    article = models.OneToOneField(
-        "articles.Article", on_delete=models.CASCADE, related_name="stored_image"
-    )
-    origin = models.CharField(max_length=16, choices=Origin, default=Origin.FETCHED)
-    source_url = models.URLField(
-        max_length=2048, blank=True, help_text="The address it was fetched from."
-    )
-    etag = models.CharField(max_length=1024, blank=True, editable=False)
-    last_modified = models.CharField(max_length=64, blank=True, editable=False)
-    source_hash = models.CharField(
-        max_length=64, blank=True, editable=False, help_text="SHA-256 of the bytes fetched."
-    )
-    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    renditions = models.JSONField(
-        default=dict, blank=True, editable=False, help_text="Names and sizes of the files made."
-    )
-    failure = models.CharField(
-        max_length=300, blank=True, editable=False, help_text="Why the last fetch failed."
-    )
-    failures = models.PositiveIntegerField(default=0, editable=False)
-    retry_at = models.DateTimeField(null=True, blank=True, editable=False)
-    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    stored_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    # ``objects`` (the default) moves the content version on with every write. This one does
-    # not: for the fetcher's bookkeeping (asked again, failed), which changes nothing readers
-    # see, and must not empty every cached page each time.
-    bookkeeping = models.Manager()
-
-    class Meta:
-        ordering = ["article"]
-        verbose_name = "stored image"
-        verbose_name_plural = "stored images"
-        default_manager_name = "objects"  # the one whose writes move the content version on
-        indexes = [models.Index(fields=["retry_at"], name="stored_image_retry")]
-
-    def __str__(self) -> str:
-        return f"{self.article_id}: {self.source_url or self.origin}"
-
-    @property
-    def has_image(self) -> bool:
-        return bool(self.renditions.get("webp"))
-
-
 def media_url(name: str) -> str:
-    """The address of a stored file on this site (served by ``serving.media``), whatever the
+    """The address of a stored file on this site (served by :mod:`.serving`), whatever the
     storage: readers never fetch from the storage itself."""
     return settings.MEDIA_URL + name
 

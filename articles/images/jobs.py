@@ -4,7 +4,7 @@
 - a stored image checked more than ``recheck_after`` ago: asked again conditionally (its
   ETag, Last-Modified), so an unchanged image costs a request and no download;
 - a failed one: tried again once its ``retry_at`` has passed (the back-off grows with each
-  failure in a row, :func:`articles.media.backoff`), else counted as waiting;
+  failure in a row, :func:`articles.images.storage.backoff`), else counted as waiting;
 - an image an editor uploaded or removed: never touched.
 """
 
@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 
 from django.db.models import F, FilteredRelation, Q
 
-from articles.media import StoredImage, manifest_names
 from articles.models import Article
+
+from .models import StoredImage
+from .storage import manifest_names
 
 _WAITING = "waiting"
 _RECENT = "recent"
