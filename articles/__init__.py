@@ -8,7 +8,7 @@ The rooms that serve people sit on top of it, each a package of its own:
 - :mod:`articles.reader`: the database to readers (pages, feeds, sitemaps);
 - :mod:`articles.desk`: the editors' admin.
 
-Imports flow down: a room imports the domain and :mod:`serving`, never another room; the domain
-imports :mod:`serving` (the content version) and nothing above it. ``docs/ARCHITECTURE.md``
+Imports flow down: a room imports the domain and :mod:`pagecache`, never another room; the domain
+imports :mod:`pagecache` (the content version) and nothing above it. ``docs/ARCHITECTURE.md``
 draws the rooms; ``tests/test_architecture.py`` holds the code to these rules.
 """

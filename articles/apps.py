@@ -9,7 +9,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "News desk"
 
     def ready(self) -> None:
-        from serving.content_version import watch_next_change
+        from pagecache.content_version import watch_next_change
 
         from . import scheduling, triggers
         from .search import index as search_index

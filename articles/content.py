@@ -4,7 +4,7 @@ it: a model's ``save()`` or ``delete()``, a queryset's ``update()``, ``delete()`
 added to a story. Readers' cached pages then change on their next request, on every server,
 instead of after the cache timeout.
 
-The bump happens once the transaction commits (:func:`serving.content_version.bump_after_commit`);
+The bump happens once the transaction commits (:func:`pagecache.content_version.bump_after_commit`);
 code that writes through these needs no bump of its own, and writes that bypass the ORM (the
 importer's bulk SQL, the trigger refresh) bump on their own. Overriding the
 queryset methods rather than listening to ``post_delete`` keeps Django's fast deletes: a
@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import models
 
-from serving.content_version import bump_after_commit
+from pagecache.content_version import bump_after_commit
 
 
 class ContentQuerySet(models.QuerySet):

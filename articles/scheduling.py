@@ -3,7 +3,7 @@
 The rule itself is ``Article.objects.published()``: a published story is public from its
 ``publish_at`` (if any) until its ``unpublish_at`` (if any). Nothing runs at those moments (no
 cron job, no worker): the page cache asks :func:`next_change` at every content-version bump
-and moves the version on by itself when that moment comes (:mod:`serving.content_version`),
+and moves the version on by itself when that moment comes (:mod:`pagecache.content_version`),
 so no cached page or ETag outlives it.
 """
 

@@ -26,7 +26,7 @@ from django.core import checks
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from serving.content_version import bump_after_commit
+from pagecache.content_version import bump_after_commit
 
 NAMES = ("article_topic_copy_on_insert", "article_topic_copy_on_update")
 

@@ -5,7 +5,9 @@ from newsroom.settings import *  # noqa: F403
 from newsroom.settings import MIDDLEWARE, STORAGES
 
 ROOT_URLCONF = "reader_urls"
-MIDDLEWARE = [name for name in MIDDLEWARE if name != "serving.middleware.PublicPageCacheMiddleware"]
+MIDDLEWARE = [
+    name for name in MIDDLEWARE if name != "pagecache.middleware.PublicPageCacheMiddleware"
+]
 # Pages link to their CSS without a collectstatic run first.
 STORAGES = {
     **STORAGES,

@@ -69,24 +69,24 @@ INSTALLED_APPS = [
     "articles.reader",
     "articles.desk",
     "articles.images",
-    "serving",
+    "pagecache",
     "axes",
 ]
 
 MIDDLEWARE = [
-    # Outermost: a HEAD response keeps its headers and loses its body (serving/head.py).
-    "serving.head.HeadWithoutBodyMiddleware",
+    # Outermost: a HEAD response keeps its headers and loses its body (newsroom/http/head.py).
+    "newsroom.http.head.HeadWithoutBodyMiddleware",
     # Each database statement of a request stops after REQUEST_STATEMENT_TIMEOUT: a 503, not
-    # a worker held (serving/statement_limit.py).
-    "serving.statement_limit.StatementTimeLimitMiddleware",
+    # a worker held (newsroom/http/statement_limit.py).
+    "newsroom.http.statement_limit.StatementTimeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # A NUL in the address: 400 before anything spends work on it (serving/guards.py).
-    "serving.guards.RefuseNulMiddleware",
+    # A NUL in the address: 400 before anything spends work on it (newsroom/http/guards.py).
+    "newsroom.http.guards.RefuseNulMiddleware",
     # Before the session middleware: it sees every cookie a response sets, and never loads a
     # session for an anonymous reader; before CSP: a stored page keeps its policy header, and
-    # a hit does not build it again (serving/middleware.py).
-    "serving.middleware.PublicPageCacheMiddleware",
+    # a hit does not build it again (pagecache/middleware.py).
+    "pagecache.middleware.PublicPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -171,14 +171,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 # No database statement of a web request runs longer than this many seconds (0: no limit);
-# management commands have none (serving/statement_limit.py).
+# management commands have none (newsroom/http/statement_limit.py).
 REQUEST_STATEMENT_TIMEOUT = float(os.environ.get("DJANGO_REQUEST_STATEMENT_TIMEOUT", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory (one per worker process) unless REDIS_URL is set (shared by all
 # servers). Either way pages are right at once: each is stored with the content version it was
-# rendered under, and the version is kept in the database (serving/content_version.py).
+# rendered under, and the version is kept in the database (pagecache/content_version.py).
 # Old pages expire after TIMEOUT seconds.
 # DJANGO_CACHE_PREFIX: set one per release, so two releases never serve each other's pages.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -192,10 +192,10 @@ CACHES = {
 }
 if REDIS_URL:
     CACHES["default"].update(
-        BACKEND="serving.cache_backends.RedisCache", LOCATION=REDIS_URL, OPTIONS={}
+        BACKEND="pagecache.cache_backends.RedisCache", LOCATION=REDIS_URL, OPTIONS={}
     )
 # A cache every server shares also keeps a copy of the content version, so that a cached page
-# costs one round trip to Redis and none to the database (serving/content_version.py).
+# costs one round trip to Redis and none to the database (pagecache/content_version.py).
 # DJANGO_CONTENT_VERSION_IN_CACHE=false reads the version from the database on every request.
 CONTENT_VERSION_IN_CACHE = env_bool("DJANGO_CONTENT_VERSION_IN_CACHE", default=bool(REDIS_URL))
 # Never looked up in the page cache (not even the content version is read for them).
@@ -311,8 +311,8 @@ IMAGE_UPLOAD_MAX_BYTES = int(os.environ.get("IMAGE_UPLOAD_MAX_BYTES", str(10 * 1
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # A refused request (4xx) is one line, without its traceback (serving/logs.py).
-    "filters": {"client_errors": {"()": "serving.logs.ClientErrorsWithoutTraceback"}},
+    # A refused request (4xx) is one line, without its traceback (newsroom/http/logs.py).
+    "filters": {"client_errors": {"()": "newsroom.http.logs.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from articles.images.serving import media_file
-from serving.health import healthz
+from newsroom.http.health import healthz
 
 admin.site.site_header = "Newsroom admin"
 admin.site.site_title = "Newsroom admin"

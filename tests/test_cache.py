@@ -9,15 +9,15 @@ from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.utils.http import http_date
 
-from serving.content_version import (
+from pagecache.content_version import (
     bump_after_commit,
     bump_content_version,
     content_state,
     content_version,
     mirrored,
 )
-from serving.middleware import accepts_gzip, is_cacheable
-from serving.models import ContentVersion
+from pagecache.middleware import accepts_gzip, is_cacheable
+from pagecache.models import ContentVersion
 from tests.databases import TEST_REDIS, require_redis
 from tests.factories import make_article
 
@@ -264,7 +264,7 @@ def test_pages_are_served_uncached_when_the_cache_is_down(
     make_article(title="Harbour reopens", published=True)
     unreachable = {
         "default": {
-            "BACKEND": "serving.cache_backends.RedisCache",
+            "BACKEND": "pagecache.cache_backends.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
@@ -279,7 +279,7 @@ def test_pages_are_served_uncached_when_the_cache_is_down(
 
 REDIS = {
     "default": {
-        "BACKEND": "serving.cache_backends.RedisCache",
+        "BACKEND": "pagecache.cache_backends.RedisCache",
         "LOCATION": TEST_REDIS,
         "KEY_PREFIX": "ops-test-cache",
     }
@@ -470,7 +470,7 @@ def test_small_pages_are_not_compressed(client):
 
 
 def test_a_bump_locks_the_version_row_before_asking_for_the_next_change():
-    """Two bumps racing ask for the next scheduled change in turn (serving.content_version):
+    """Two bumps racing ask for the next scheduled change in turn (pagecache.content_version):
     the row is locked first (PostgreSQL: FOR UPDATE; SQLite's transactions are IMMEDIATE)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

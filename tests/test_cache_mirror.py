@@ -1,5 +1,5 @@
 """The content version's copy in a shared cache (Redis): a cached page costs one round trip to
-Redis and no query, and invalidation stays immediate (serving/content_version.py)."""
+Redis and no query, and invalidation stays immediate (pagecache/content_version.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
-from serving.content_version import (
+from pagecache.content_version import (
     MIRROR_KEY,
     MIRROR_SECONDS,
     bump_content_version,
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 SHARED = {
     "default": {
-        "BACKEND": "serving.cache_backends.RedisCache",
+        "BACKEND": "pagecache.cache_backends.RedisCache",
         "LOCATION": TEST_REDIS,
         "KEY_PREFIX": "ops-test-mirror",
     }

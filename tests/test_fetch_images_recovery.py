@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles.images.models import StoredImage
 from articles.images.storage import backoff
-from serving.content_version import content_version
+from pagecache.content_version import content_version
 
 from . import images
 from .test_fetch_images import media, run, server, stored_files, story_with_image  # noqa: F401

@@ -1,4 +1,4 @@
-"""Requests refused before any view sees them (serving/guards.py)."""
+"""Requests refused before any view sees them (newsroom/http/guards.py)."""
 
 from __future__ import annotations
 

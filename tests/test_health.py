@@ -7,7 +7,7 @@ from django.contrib.sessions.models import Session
 from django.db import ConnectionHandler
 from django.test import override_settings
 
-from serving.health import check_database
+from newsroom.http.health import check_database
 
 pytestmark = pytest.mark.django_db
 

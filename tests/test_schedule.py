@@ -16,13 +16,13 @@ from django.utils import timezone
 from articles import scheduling
 from articles.models import Article
 from articles.reader import queries
-from serving.content_version import (
+from pagecache.content_version import (
     MIRROR_KEY,
     bump_content_version,
     content_state,
     current_state,
 )
-from serving.models import ContentVersion
+from pagecache.models import ContentVersion
 
 from .factories import make_article
 

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from articles.models import Article
 from articles.publishing import can_publish, set_publication
-from serving.content_version import content_version
+from pagecache.content_version import content_version
 from tests.admin_helpers import desk_user
 from tests.factories import make_article
 

@@ -1,5 +1,5 @@
 """No statement of a web request runs past REQUEST_STATEMENT_TIMEOUT; commands have no limit
-(serving/statement_limit.py). On whichever database the suite runs on: CI runs both."""
+(newsroom/http/statement_limit.py). On whichever database the suite runs on: CI runs both."""
 
 from __future__ import annotations
 

@@ -136,7 +136,7 @@ def test_migrate_takes_the_triggers_away_for_a_rebuild_and_puts_them_back():
     from django.db import connection
 
     from articles import triggers
-    from serving.content_version import content_version
+    from pagecache.content_version import content_version
 
     _check()
     article = make_article(published=False, topics=["Rain"])

@@ -9,5 +9,5 @@ date drill-down and search (:mod:`.filters`, :mod:`.counting`, :mod:`.drilldown`
 throttling (:mod:`.backends`), django-axes' login records for superusers only
 (:mod:`.axes_admin`) and ``ensure_admin``.
 
-May import: :mod:`articles` (the domain) and :mod:`serving`. Never the importer or the reader.
+May import: :mod:`articles` (the domain) and :mod:`pagecache`. Never the importer or the reader.
 """

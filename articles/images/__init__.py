@@ -14,6 +14,6 @@
 - :mod:`.admin`: the desk's pieces, the thumbnail, the renditions and the form's upload,
   removal and restore (mixed into the story's admin by :mod:`articles.desk`).
 
-May import: :mod:`articles` (the domain) and :mod:`serving`. Never the rooms above it
+May import: :mod:`articles` (the domain) and :mod:`pagecache`. Never the rooms above it
 (:mod:`articles.reader` and :mod:`articles.desk` import it).
 """

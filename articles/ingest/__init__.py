@@ -5,5 +5,5 @@ file walk and the parser processes (:mod:`.files`, :mod:`.parsers`, :mod:`.worke
 database rows a story becomes (:mod:`.rows`), the batch writer and its bulk SQL (:mod:`.writer`,
 :mod:`.bulk`), the run itself (:mod:`.importer`) and the demo corpus generator (:mod:`.corpus`).
 
-May import: :mod:`articles` (the domain) and :mod:`serving`. Never the reader or the desk.
+May import: :mod:`articles` (the domain) and :mod:`pagecache`. Never the reader or the desk.
 """

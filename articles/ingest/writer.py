@@ -27,7 +27,7 @@ from articles.models import (
     Topic,
 )
 from articles.search import index as search_index
-from serving.content_version import bump_after_commit
+from pagecache.content_version import bump_after_commit
 
 from .bulk import insert_rows, select_in, time_encoder, update_rows
 from .files import SeedFile

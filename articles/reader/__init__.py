@@ -5,5 +5,5 @@ compiled to SQL once (:mod:`.compiled`), keyset pagination (:mod:`.pagination`),
 shows of a story (:mod:`.presenters`), the views, feeds (their XML writers,
 :mod:`.syndication`), sitemaps and URLs, and the Jinja2 environment (:mod:`.templating`).
 
-May import: :mod:`articles` (the domain) and :mod:`serving`. Never the importer or the desk.
+May import: :mod:`articles` (the domain) and :mod:`pagecache`. Never the importer or the desk.
 """

@@ -12,7 +12,7 @@ shared by every worker and every server and never forgets.
 Where the cache is shared by every server (Redis, ``settings.CONTENT_VERSION_IN_CACHE``), the
 cache also holds a copy of the version, so that a cache hit needs one round trip to Redis
 (the copy and the page together) and none to the database. The copy only ever moves forward
-(:meth:`serving.cache_backends.RedisCache.set_if_greater`), is written after every bump's
+(:meth:`pagecache.cache_backends.RedisCache.set_if_greater`), is written after every bump's
 commit and by any request that finds it behind the database, and lives
 ``MIRROR_SECONDS``: a copy that is lost is read again from the database; one that missed a
 bump (Redis unreachable at that moment) is at most that many seconds behind.
@@ -150,7 +150,7 @@ def check_mirror(**kwargs: Any) -> list[checks.CheckMessage]:
         return [
             checks.Error(
                 "CONTENT_VERSION_IN_CACHE is on, but the default cache cannot keep the copy.",
-                hint="Use serving.cache_backends.RedisCache (set REDIS_URL), or turn it off.",
+                hint="Use pagecache.cache_backends.RedisCache (set REDIS_URL), or turn it off.",
                 id="serving.E001",
             )
         ]

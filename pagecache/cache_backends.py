@@ -6,7 +6,7 @@ redis-py 8 that construction costs more than the round trip to Redis itself, and
 page costs two calls. This backend builds one client per pool and reuses it (redis-py
 clients are safe to share between threads). It adds :meth:`RedisCache.set_if_greater`, the
 compare-and-set that keeps the content version's copy moving only forward
-(:mod:`serving.content_version`). Everything else is Django's backend.
+(:mod:`pagecache.content_version`). Everything else is Django's backend.
 
 It overrides the client's private ``_get_connection_pool`` / ``_client`` / ``_class`` use, so it
 was checked against the Django versions in ``CHECKED_DJANGO``; ``tests/test_architecture.py``

@@ -160,7 +160,7 @@ class PublicPageCacheMiddleware:
         state = state or current_state()
         if state.version != version:  # the cache's copy missed a bump: bring it up
             _cache_call_args(mirror, state)
-        # A HEAD is rendered in full like a GET (serving/head.py empties it, outermost): its
+        # A HEAD is rendered in full like a GET (newsroom/http/head.py empties it, outermost): its
         # page is stored as the GET's, and it gets the GET's validators.
         response = self.get_response(request)
         if is_cacheable(request, response):

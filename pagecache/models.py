@@ -1,6 +1,6 @@
 """The content version, kept in the database so every worker of every server reads the same one.
 
-See :mod:`serving.content_version` for the functions that read and bump it, and docs/DEPLOY.md
+See :mod:`pagecache.content_version` for the functions that read and bump it, and docs/DEPLOY.md
 for why it lives here rather than in the cache.
 """
 
