@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test lint admin-password bench bench-reader clean
+.PHONY: install run test test-fast lint admin-password bench bench-reader clean
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,10 @@ run: install
 # Browser tests inject axe-core from npm; without npm (or Chromium) they are skipped locally.
 test: install $(if $(shell command -v npm),node_modules/.installed)
 	$(BIN)/pytest
+
+# The quick part (under 2 minutes): no browser, no second server, nothing marked slow.
+test-fast: install
+	$(BIN)/pytest -m "not slow and not browser and not services"
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund

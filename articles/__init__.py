@@ -10,5 +10,5 @@ The rooms that serve people sit on top of it, each a package of its own:
 
 Imports flow down: a room imports the domain and :mod:`pagecache`, never another room; the domain
 imports :mod:`pagecache` (the content version) and nothing above it. ``docs/ARCHITECTURE.md``
-draws the rooms; ``tests/test_architecture.py`` holds the code to these rules.
+draws the rooms; ``tests/project/test_architecture.py`` holds the code to these rules.
 """

@@ -40,8 +40,8 @@ def main() -> None:
 
     from articles.ingest.importer import import_seeds
     from articles.models import Article
-    from tests.factories import seed_text
-    from tests.test_provider_caps import hostile_seed
+    from tests.helpers.factories import seed_text
+    from tests.ingest.test_provider_caps import hostile_seed
 
     settings.PAGE_CACHE_EXCLUDED_PATHS = ["/"]  # every request renders
     settings.STORAGES = {  # no collectstatic needed

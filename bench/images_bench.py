@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 
 from articles.images.renditions import make_renditions  # noqa: E402
-from tests.images import ImageServer, photo  # noqa: E402
+from tests.helpers.images import ImageServer, photo  # noqa: E402
 
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
 SETUP = """

@@ -23,8 +23,8 @@ sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
 from images_bench import MANAGE, prepare  # noqa: E402
 
-from tests.images import ImageServer, photo  # noqa: E402
-from tests.servers import gunicorn  # noqa: E402
+from tests.helpers.images import ImageServer, photo  # noqa: E402
+from tests.helpers.servers import gunicorn  # noqa: E402
 
 AUDITS = (
     "uses-responsive-images",

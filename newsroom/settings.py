@@ -212,7 +212,7 @@ PAGE_CACHE_EXCLUDED_PATHS = [
 ]
 # The query parameters public pages read (list cursors, the sitemaps' page): only these make a
 # cached page's key, so "?x=1", "?x=2"... share one entry. A public page that reads another
-# parameter must add it here (tests/test_cache.py checks the pages that read some).
+# parameter must add it here (tests/pagecache/test_page_cache.py checks the pages that read some).
 PAGE_CACHE_QUERY_PARAMETERS = ["before", "after", "p"]
 
 # Security headers on every response (SecurityMiddleware, XFrameOptionsMiddleware, django-csp).

@@ -9,7 +9,7 @@ compare-and-set that keeps the content version's copy moving only forward
 (:mod:`pagecache.content_version`). Everything else is Django's backend.
 
 It overrides the client's private ``_get_connection_pool`` / ``_client`` / ``_class`` use, so it
-was checked against the Django versions in ``CHECKED_DJANGO``; ``tests/test_architecture.py``
+was checked against the Django versions in ``CHECKED_DJANGO``; ``tests/project/test_architecture.py``
 fails, saying so, under any other.
 """
 

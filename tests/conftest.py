@@ -9,6 +9,21 @@ import pytest
 REAL_SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_ac1f49c5bdf6f9f1.txt"
 
 
+# Fixtures that make a test need a server of its own (make test-fast leaves such tests out).
+SERVICE_FIXTURES = {"redis_server", "shared_cache", "redis_prefix"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what drives Chromium ``browser`` and what needs PostgreSQL or Redis whatever the
+    suite's database ``services``, by the fixtures they use (``slow`` is marked by hand)."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "browser" in names:
+            item.add_marker(pytest.mark.browser)
+        if names & SERVICE_FIXTURES:
+            item.add_marker(pytest.mark.services)
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Tests render pages without running collectstatic first."""

@@ -1,10 +1,10 @@
 """The YAML loader of seed files: libyaml's safe loader, reading what PyYAML's safe loader
-reads with less work per node (``tests/test_seeds.py`` checks the two agree).
+reads with less work per node (``tests/ingest/test_seed_files.py`` checks the two agree).
 
 This is the one module that reaches below PyYAML's public API (its constructor's and
 resolver's internals), because the standard constructor's detour through generators is most
 of a seed file's load time (docs/PERFORMANCE.md). It was checked against the PyYAML versions in
-``CHECKED_PYYAML``; ``tests/test_architecture.py`` fails, saying so, under any other.
+``CHECKED_PYYAML``; ``tests/project/test_architecture.py`` fails, saying so, under any other.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class SeedLoader(yaml.CSafeLoader):
     constructors refuse) goes through the standard safe constructor (whose scalar constructors
     fail on a malformed value as a YAML error at its line: ``_checked``), and a mapping with
     merge keys (<<) through PyYAML's own flattening. Aliases still share one object, as with
-    SafeLoader; ``tests/test_seeds.py`` checks it reads what PyYAML's safe loader reads.
+    SafeLoader; ``tests/ingest/test_seed_files.py`` checks it reads what PyYAML's safe loader reads.
     """
 
     def construct_document(self, node: yaml.Node) -> Any:

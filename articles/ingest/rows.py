@@ -2,7 +2,7 @@
 
 Each row type is a tuple whose field names are its model's field names, in the order the
 values travel from the parser processes to the writer; every column list the writer uses is
-derived from these types (``tests/test_import_rows.py`` checks each name against its model).
+derived from these types (``tests/ingest/test_rows.py`` checks each name against its model).
 A new source field is one field here and one value in :func:`story_rows`.
 
 Rows hold database values only (text, numbers, booleans, None; dates and JSON encoded, slugs

@@ -55,7 +55,7 @@ class SeedHandler(frontmatter.YAMLHandler):
     Its boundary is the library's (``^-{3,}\\s*$``, line by line) written to begin with the
     literal ``---``, so that the regular expression engine jumps from one ``---`` to the next
     instead of trying every character of the file (docs/PERFORMANCE.md);
-    ``tests/test_seeds.py`` checks that both split every text alike.
+    ``tests/ingest/test_seed_files.py`` checks that both split every text alike.
     """
 
     FM_BOUNDARY = re.compile(r"---(?<![^\n]---)-*\s*$", re.MULTILINE)
