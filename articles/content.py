@@ -20,7 +20,7 @@ from django.db import models
 from pagecache.content_version import bump_after_commit
 
 
-class ContentQuerySet(models.QuerySet):
+class VersionBumpingQuerySet(models.QuerySet):
     """A queryset whose writes move the content version on."""
 
     def update(self, **kwargs: Any) -> int:
@@ -44,11 +44,11 @@ class ContentQuerySet(models.QuerySet):
     # bulk_update() needs nothing of its own: Django writes its batches through update().
 
 
-class ContentModel(models.Model):
+class VersionBumpingModel(models.Model):
     """A model whose instances' saves and deletes move the content version on; its default
-    manager is a :class:`ContentQuerySet`'s."""
+    manager is a :class:`VersionBumpingQuerySet`'s."""
 
-    objects = ContentQuerySet.as_manager()
+    objects = VersionBumpingQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
-from .content import ContentModel, ContentQuerySet
+from .content import VersionBumpingModel, VersionBumpingQuerySet
 from .overrides import clean_override
 from .search import index as search_index
 from .terms import Category, Provider, SluggedTerm, Term, Topic, make_slug, term_slug
@@ -39,7 +39,7 @@ SUMMARY = Coalesce(
 HEADLINE_FIELDS = ("title", "title_override")
 
 
-class ArticleQuerySet(search_index.DeletedInOneGo, ContentQuerySet):
+class ArticleQuerySet(search_index.DeletedInOneGo, VersionBumpingQuerySet):
     def published(self, now: dt.datetime | None = None) -> ArticleQuerySet:
         """The one visibility rule: what readers may see, anywhere on the public site, at
         ``now`` (the current time by default): published, and within its schedule (from
@@ -52,7 +52,7 @@ class ArticleQuerySet(search_index.DeletedInOneGo, ContentQuerySet):
         )
 
 
-class Article(search_index.DeletedInOneGo, ContentModel):
+class Article(search_index.DeletedInOneGo, VersionBumpingModel):
     # Identity
     url = models.CharField(
         "source URL (identity)",
@@ -239,7 +239,7 @@ class Article(search_index.DeletedInOneGo, ContentModel):
         return True
 
 
-class ArticleTopic(ContentModel):
+class ArticleTopic(VersionBumpingModel):
     """A story's topic, with a copy of the story's ``published`` and ``published_at``.
 
     The copy lets a topic page walk one index newest first (``article_topic_latest``) instead
@@ -275,7 +275,7 @@ class ArticleTopic(ContentModel):
         return f"{self.article_id} – {self.topic_id}"
 
 
-class ArticleImage(ContentModel):
+class ArticleImage(VersionBumpingModel):
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="images", db_index=False
     )  # served by the (article, position) constraint
@@ -300,7 +300,7 @@ class ArticleImage(ContentModel):
         return self.url
 
 
-class RelatedLink(ContentModel):
+class RelatedLink(VersionBumpingModel):
     """Other coverage of the same story, as the feed lists it."""
 
     article = models.ForeignKey(

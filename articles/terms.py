@@ -12,7 +12,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
-from .content import ContentModel
+from .content import VersionBumpingModel
 
 
 def make_slug(text: str, max_length: int = 80) -> str:
@@ -27,7 +27,7 @@ def term_slug(name: str) -> str:
     return make_slug(name, 200)
 
 
-class Term(ContentModel):
+class Term(VersionBumpingModel):
     """Something stories are grouped by and readers browse: a topic, a category or a provider.
 
     Each is named in its page's address by one field, its ``url_key``: a topic's or category's

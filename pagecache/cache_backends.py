@@ -9,8 +9,8 @@ compare-and-set that keeps the content version's copy moving only forward
 (:mod:`pagecache.content_version`). Everything else is Django's backend.
 
 It overrides the client's private ``_get_connection_pool`` / ``_client`` / ``_class`` use, so it
-was checked against the Django versions in ``CHECKED_DJANGO``; ``tests/project/test_architecture.py``
-fails, saying so, under any other.
+was checked against the Django versions in ``CHECKED_DJANGO``;
+``tests/project/test_architecture.py`` fails, saying so, under any other.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from articles.models import Article
 
 from . import storage
 from .models import StoredImage
-from .renditions import ImageRefused, RenditionSet, make_renditions
+from .renditions import ImageRefused, Manifest, RenditionSet, make_renditions
 
 UPLOAD, REMOVE, RESTORE = "replace_lead_image", "remove_lead_image", "restore_source_image"
 IMAGE_FIELDS = (UPLOAD, REMOVE, RESTORE)
@@ -37,16 +37,16 @@ def stored_of(article: Article) -> StoredImage | None:
 def stored_thumbnail(article: Article) -> str:
     """Our stored thumbnail (joined to the list's rows: no query of its own), else a blank."""
     stored = stored_of(article)
-    if stored is None or not stored.renditions.get("thumb"):
+    manifest = Manifest.of(stored.renditions) if stored else None
+    if manifest is None or manifest.thumb is None:
         return format_html(
             '<span class="article-thumb article-thumb--none" title="{}"></span>', NO_IMAGE
         )
-    width, height, name = stored.renditions["thumb"]
     return format_html(
         '<img src="{}" alt="" class="article-thumb" width="{}" height="{}" loading="lazy">',
-        storage.media_url(name),
-        width,
-        height,
+        storage.media_url(manifest.thumb.name),
+        manifest.thumb.width,
+        manifest.thumb.height,
     )
 
 
@@ -56,9 +56,8 @@ def stored_renditions(article: Article) -> str:
     stored = stored_of(article)
     if stored is None:
         return "None yet: python manage.py fetch_images stores the lead image."
-    made = stored.renditions
-    items = [(w, h, name) for w, h, name in made.get("webp", [])]
-    items += [made[key] for key in ("jpeg", "card", "thumb") if key in made]
+    manifest = Manifest.of(stored.renditions)
+    items = manifest.files() if manifest else ()
     figures = format_html_join(
         "",
         '<figure class="rendition"><img src="{}" alt="" class="rendition-preview" '

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from django.db import models
 
-from articles.content import ContentModel
+from articles.content import VersionBumpingModel
 
 
-class StoredImage(ContentModel):
+class StoredImage(VersionBumpingModel):
     class Origin(models.TextChoices):
         FETCHED = "fetched", "fetched from the lead image's address"
         UPLOAD = "upload", "uploaded by an editor"

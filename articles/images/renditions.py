@@ -20,6 +20,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from PIL import Image, ImageCms, ImageOps, features
 
@@ -86,6 +87,54 @@ class RenditionSet:
             if item.kind == "jpeg":  # a feed's enclosure states its length
                 made["jpeg_bytes"] = len(item.data)
         return made
+
+
+class Stored(NamedTuple):
+    """One rendition as the manifest keeps it: its size and its storage name."""
+
+    width: int
+    height: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """``StoredImage.renditions`` read back as a type (the JSON that :meth:`RenditionSet.manifest`
+    writes keeps each rendition as ``[width, height, name]``)."""
+
+    width: int
+    height: int
+    webp: tuple[Stored, ...]  # narrowest first
+    jpeg: Stored | None
+    card: Stored | None
+    thumb: Stored | None
+    jpeg_bytes: int
+
+    @classmethod
+    def of(cls, made: dict | None) -> Manifest | None:
+        """The manifest, or None for a story with nothing stored (no WebP rendition)."""
+        if not made or not made.get("webp"):
+            return None
+
+        def one(key: str) -> Stored | None:
+            return Stored(*made[key]) if made.get(key) else None
+
+        return cls(
+            width=made.get("width", 0),
+            height=made.get("height", 0),
+            webp=tuple(Stored(*entry) for entry in made["webp"]),
+            jpeg=one("jpeg"),
+            card=one("card"),
+            thumb=one("thumb"),
+            jpeg_bytes=made.get("jpeg_bytes", 0),
+        )
+
+    def files(self) -> tuple[Stored, ...]:
+        """Every rendition: the WebP widths, then the JPEG, the card and the thumbnail."""
+        return (*self.webp, *(r for r in (self.jpeg, self.card, self.thumb) if r is not None))
+
+    def names(self) -> set[str]:
+        return {rendition.name for rendition in self.files()}
 
 
 def make_renditions(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> RenditionSet:

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import StoredImage
-from .renditions import RenditionSet
+from .renditions import Manifest, RenditionSet
 
 # After the n-th failure in a row, the next try waits BACKOFF_START * 2**(n-1), at most this.
 BACKOFF_START = dt.timedelta(hours=1)
@@ -65,13 +65,8 @@ def _refresh(name: str, data: bytes) -> None:
 
 def manifest_names(made: dict[str, Any] | None) -> set[str]:
     """Every storage name a manifest (:attr:`StoredImage.renditions`) uses."""
-    names: set[str] = set()
-    for key, value in (made or {}).items():
-        if key == "webp":
-            names.update(entry[2] for entry in value)
-        elif isinstance(value, list):
-            names.add(value[2])
-    return names
+    manifest = Manifest.of(made)
+    return manifest.names() if manifest else set()
 
 
 def files_exist(names: Iterable[str]) -> bool:

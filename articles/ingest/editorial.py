@@ -21,7 +21,7 @@ from typing import Any
 
 from articles.overrides import clean_override
 
-from . import fields as read
+from .fields import kind, read_boolean, read_date_time, read_text
 from .records import NO_EDITORIAL, EditorialRecord, SeedError
 
 EDITORIAL_KEY = "newsroom"
@@ -43,16 +43,16 @@ def editorial(data: dict[str, Any]) -> EditorialRecord:
     if value is None:
         return NO_EDITORIAL
     if not isinstance(value, dict):
-        raise SeedError(f"{EDITORIAL_KEY}: expected a mapping, got a {read.kind(value)}")
+        raise SeedError(f"{EDITORIAL_KEY}: expected a mapping, got a {kind(value)}")
     unknown = sorted(str(key) for key in value if key not in EDITORIAL_KEYS)
     if unknown:
         raise SeedError(f"{EDITORIAL_KEY}: unknown field {unknown[0]!r:.80}")
     record = EditorialRecord(
-        title_override=clean_override(read.text(value, "title", where=EDITORIAL_KEY)),
-        excerpt_override=clean_override(read.text(value, "excerpt", where=EDITORIAL_KEY)),
-        publish_at=read.date_time(value, "publishAt", where=EDITORIAL_KEY),
-        unpublish_at=read.date_time(value, "unpublishAt", where=EDITORIAL_KEY),
-        featured=read.boolean(value, "featured", where=EDITORIAL_KEY),
+        title_override=clean_override(read_text(value, "title", where=EDITORIAL_KEY)),
+        excerpt_override=clean_override(read_text(value, "excerpt", where=EDITORIAL_KEY)),
+        publish_at=read_date_time(value, "publishAt", where=EDITORIAL_KEY),
+        unpublish_at=read_date_time(value, "unpublishAt", where=EDITORIAL_KEY),
+        featured=read_boolean(value, "featured", where=EDITORIAL_KEY),
     )
     if record.publish_at and record.unpublish_at and record.unpublish_at <= record.publish_at:
         raise SeedError(f"{EDITORIAL_KEY}.unpublishAt: not after publishAt")

@@ -22,7 +22,7 @@ MAX_DEPTH = 32
 
 # An absolute http(s) URL: scheme, optional user info, a host (name or [IPv6]), optional
 # port, then path, query and fragment. No spaces anywhere, no control characters in the path,
-# query and fragment (``url()`` looks for them in the rest, the rare URL that needs it). The
+# query and fragment (``read_url()`` looks for them in the rest, the rare URL that needs it). The
 # port is whatever follows the host's ':', so that ``port_problem`` can say what is wrong.
 _HTTP_URL = re.compile(
     r"(?P<scheme>https?)://(?P<user>[^/?#@\s]*@)?"
@@ -97,7 +97,9 @@ def field_name(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
-def text(data: dict[str, Any], key: str, *, where: str = "", max_length: int | None = None) -> str:
+def read_text(
+    data: dict[str, Any], key: str, *, where: str = "", max_length: int | None = None
+) -> str:
     value = data.get(key)
     if value is None:
         return ""
@@ -117,7 +119,7 @@ def text(data: dict[str, Any], key: str, *, where: str = "", max_length: int | N
     return text
 
 
-def url(data: dict[str, Any], key: str, *, where: str = "") -> str:
+def read_url(data: dict[str, Any], key: str, *, where: str = "") -> str:
     value = data.get(key)
     if value is None or value == "":
         return ""
@@ -149,7 +151,7 @@ DOMAIN = re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*")
 _INTEGER = re.compile(r"[+-]?\d{1,18}")
 
 
-def integer(
+def read_integer(
     data: dict[str, Any], key: str, *, where: str = "", minimum: int | None = None
 ) -> int | None:
     value = data.get(key)
@@ -169,7 +171,7 @@ def integer(
     return value
 
 
-def boolean(data: dict[str, Any], key: str, *, where: str = "") -> bool:
+def read_boolean(data: dict[str, Any], key: str, *, where: str = "") -> bool:
     value = data.get(key)
     if value is None:
         return False
@@ -180,7 +182,7 @@ def boolean(data: dict[str, Any], key: str, *, where: str = "") -> bool:
     raise SeedError(f"{field_name(where, key)}: expected true or false, got {value!r:.80}")
 
 
-def date_time(data: dict[str, Any], key: str, *, where: str = "") -> dt.datetime | None:
+def read_date_time(data: dict[str, Any], key: str, *, where: str = "") -> dt.datetime | None:
     value = data.get(key)
     if value is None or value == "":
         return None
@@ -208,7 +210,7 @@ def date_time(data: dict[str, Any], key: str, *, where: str = "") -> dt.datetime
     return parsed
 
 
-def items(data: dict[str, Any], key: str, limit: int | None = None) -> list[Any]:
+def read_items(data: dict[str, Any], key: str, limit: int | None = None) -> list[Any]:
     value = data.get(key)
     if value is None:
         return []
@@ -219,11 +221,11 @@ def items(data: dict[str, Any], key: str, limit: int | None = None) -> list[Any]
     return value
 
 
-def topics(data: dict[str, Any], most: int, warnings: list[str]) -> tuple[str, ...]:
+def read_topics(data: dict[str, Any], most: int, warnings: list[str]) -> tuple[str, ...]:
     """The story's first ``most`` topics, each once (by case); those past them are left in
     the front matter, with a warning."""
     names: dict[str, str] = {}
-    given = items(data, "topics")
+    given = read_items(data, "topics")
     for i, item in enumerate(given):
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             raise SeedError(f"topics[{i}]: expected a topic name, got a {kind(item)}")
@@ -250,7 +252,7 @@ def has_nul(value: Any) -> bool:
     return isinstance(value, list) and any(has_nul(item) for item in value)
 
 
-def unknown(data: dict[str, Any], known: frozenset[str], depth: int = 1) -> dict[str, Any]:
+def read_unknown(data: dict[str, Any], known: frozenset[str], depth: int = 1) -> dict[str, Any]:
     """The keys of ``data`` (nested ``depth`` levels deep) that the site does not use."""
     return {str(k): jsonable(v, depth) for k, v in data.items() if k not in known}
 

@@ -18,15 +18,26 @@ from urllib.parse import urlsplit
 import frontmatter
 import yaml
 
-from . import fields as read
 from .editorial import EDITORIAL_KEY, editorial
 from .fields import (
+    DOMAIN,
     MAX_DEPTH,
     MAX_NAME_LENGTH,
     MAX_SHORT_LENGTH,
     MAX_TITLE_LENGTH,
     UnusableUrl,
+    has_nul,
+    kind,
     normalise_url,
+    one_line,
+    read_boolean,
+    read_date_time,
+    read_integer,
+    read_items,
+    read_text,
+    read_topics,
+    read_unknown,
+    read_url,
 )
 from .loader import SeedLoader
 from .records import ArticleRecord, ImageRecord, ProviderRecord, RelatedRecord, SeedError
@@ -122,7 +133,7 @@ def _refuse_nul(record: ArticleRecord) -> None:
     values += [(f"images[{i}]", image.extra) for i, image in enumerate(record.images)]
     values += [(f"related[{i}]", item.extra) for i, item in enumerate(record.related)]
     for where, value in values:
-        if read.has_nul(value):
+        if has_nul(value):
             raise SeedError(f"{where}: contains a NUL character, which cannot be stored")
 
 
@@ -140,13 +151,13 @@ def _load_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
         skipped_lines = text[: len(text) - len(text.lstrip())].count("\n")
         raise SeedError(f"invalid YAML: {_describe_yaml_error(exc, skipped_lines)}") from None
     except yaml.YAMLError as exc:
-        raise SeedError(f"invalid YAML: {read.one_line(str(exc))}") from None
+        raise SeedError(f"invalid YAML: {one_line(str(exc))}") from None
     except RecursionError:
         raise SeedError("invalid YAML: nested too deeply") from None
     if data is None:
         raise SeedError("front matter is empty")
     if not isinstance(data, dict):
-        raise SeedError(f"front matter is a {read.kind(data)}, expected a mapping of fields")
+        raise SeedError(f"front matter is a {kind(data)}, expected a mapping of fields")
     return data, body.strip(), fm
 
 
@@ -159,7 +170,7 @@ def _describe_yaml_error(exc: yaml.MarkedYAMLError, skipped_lines: int) -> str:
     # The front matter text starts with the newline that ends the opening '---' line.
     line = mark.line + 1 + skipped_lines if mark else 0
     where = f" (line {line}, column {mark.column + 1})" if mark else ""
-    return read.one_line(problem) + where
+    return one_line(problem) + where
 
 
 def _check_expansion(data: Any, *, budget: int) -> None:
@@ -190,22 +201,22 @@ def _check_expansion(data: Any, *, budget: int) -> None:
 
 
 def _article(data: dict[str, Any], body: str) -> ArticleRecord:
-    original_url = read.url(data, "originalUrl")
-    web_url = read.url(data, "webUrl")
+    original_url = read_url(data, "originalUrl")
+    web_url = read_url(data, "webUrl")
     source = original_url or web_url
     if not source:
         raise SeedError("originalUrl: missing (and no webUrl either)")
     url = normalise_url(source)
-    title = read.text(data, "title", max_length=MAX_TITLE_LENGTH)
+    title = read_text(data, "title", max_length=MAX_TITLE_LENGTH)
     if not title:
         raise SeedError("title: missing")
     provider = _provider(data.get("provider"), "provider", url)
-    extra = read.unknown(data, ARTICLE_KEYS)
+    extra = read_unknown(data, ARTICLE_KEYS)
     if isinstance(data.get("provider"), dict):
-        provider_extra = read.unknown(data["provider"], PROVIDER_KEYS, depth=2)
+        provider_extra = read_unknown(data["provider"], PROVIDER_KEYS, depth=2)
         if provider_extra:
             extra["provider"] = provider_extra
-    published_at = read.date_time(data, "publishedDateTime")
+    published_at = read_date_time(data, "publishedDateTime")
     if published_at and published_at > dt.datetime.now(dt.UTC) + FUTURE_GRACE:
         # A story from the future would sit on top of every list until then: it is dated
         # when imported, as an undated one is, and keeps its file's date here.
@@ -216,25 +227,25 @@ def _article(data: dict[str, Any], body: str) -> ArticleRecord:
         url=url,
         original_url=original_url,
         web_url=web_url,
-        amp_url=read.url(data, "ampWebUrl"),
-        cdn_amp_url=read.url(data, "cdnAmpWebUrl"),
+        amp_url=read_url(data, "ampWebUrl"),
+        cdn_amp_url=read_url(data, "cdnAmpWebUrl"),
         title=title,
-        excerpt=read.text(data, "excerpt"),
+        excerpt=read_text(data, "excerpt"),
         body=body,
         published_at=published_at,
-        updated_at=read.date_time(data, "updatedDateTime"),
-        type=read.text(data, "type", max_length=MAX_SHORT_LENGTH).lower() or "article",
-        quality=read.integer(data, "quality"),
-        heat=read.integer(data, "heat"),
-        locale=read.text(data, "locale", max_length=MAX_SHORT_LENGTH),
-        category=read.text(data, "category", max_length=MAX_NAME_LENGTH),
-        published=read.boolean(data, "published"),
+        updated_at=read_date_time(data, "updatedDateTime"),
+        type=read_text(data, "type", max_length=MAX_SHORT_LENGTH).lower() or "article",
+        quality=read_integer(data, "quality"),
+        heat=read_integer(data, "heat"),
+        locale=read_text(data, "locale", max_length=MAX_SHORT_LENGTH),
+        category=read_text(data, "category", max_length=MAX_NAME_LENGTH),
+        published=read_boolean(data, "published"),
         secured=_secured(data),
         provider=provider,
-        topics=read.topics(data, MAX_TOPICS, warnings),
+        topics=read_topics(data, MAX_TOPICS, warnings),
         images=tuple(
             _image(item, f"images[{i}]")
-            for i, item in enumerate(read.items(data, "images", MAX_ITEMS))
+            for i, item in enumerate(read_items(data, "images", MAX_ITEMS))
         ),
         related=_related_items(data, warnings),
         extra=extra,
@@ -247,7 +258,7 @@ def _related_items(data: dict[str, Any], warnings: list[str]) -> tuple[RelatedRe
     """The related items; one whose URL cannot be used is dropped, with a warning, rather
     than costing the story."""
     kept = []
-    for i, item in enumerate(read.items(data, "related", MAX_ITEMS)):
+    for i, item in enumerate(read_items(data, "related", MAX_ITEMS)):
         try:
             kept.append(_related(item, f"related[{i}]"))
         except UnusableUrl as exc:
@@ -262,12 +273,10 @@ def _provider(value: Any, where: str, url: str) -> ProviderRecord | None:
     if isinstance(value, str):
         value = {"name": value}
     if not isinstance(value, dict):
-        raise SeedError(
-            f"{where}: expected a mapping with name and domain, got a {read.kind(value)}"
-        )
-    name = read.text(value, "name", where=where, max_length=MAX_NAME_LENGTH)
-    domain = read.text(value, "domain", where=where, max_length=253).lower().removeprefix("www.")
-    if domain and not read.DOMAIN.fullmatch(domain):
+        raise SeedError(f"{where}: expected a mapping with name and domain, got a {kind(value)}")
+    name = read_text(value, "name", where=where, max_length=MAX_NAME_LENGTH)
+    domain = read_text(value, "domain", where=where, max_length=253).lower().removeprefix("www.")
+    if domain and not DOMAIN.fullmatch(domain):
         raise SeedError(f"{where}.domain: not a domain name: {domain!r:.80}")
     if not name and not domain:
         return None
@@ -283,41 +292,41 @@ def _image(value: Any, where: str) -> ImageRecord:
         value = {"url": value}
     if not isinstance(value, dict):
         raise SeedError(
-            f"{where}: expected a mapping with url, width and height, got a {read.kind(value)}"
+            f"{where}: expected a mapping with url, width and height, got a {kind(value)}"
         )
-    url = read.url(value, "url", where=where)
+    url = read_url(value, "url", where=where)
     if not url:
         raise SeedError(f"{where}.url: missing")
     return ImageRecord(
         url=url,
-        width=read.integer(value, "width", where=where, minimum=1),
-        height=read.integer(value, "height", where=where, minimum=1),
-        is_cached=read.boolean(value, "isCached", where=where),
-        title=read.text(value, "title", where=where),
-        attribution=read.text(value, "attribution", where=where),
-        extra=read.unknown(value, IMAGE_KEYS, depth=3),
+        width=read_integer(value, "width", where=where, minimum=1),
+        height=read_integer(value, "height", where=where, minimum=1),
+        is_cached=read_boolean(value, "isCached", where=where),
+        title=read_text(value, "title", where=where),
+        attribution=read_text(value, "attribution", where=where),
+        extra=read_unknown(value, IMAGE_KEYS, depth=3),
     )
 
 
 def _related(value: Any, where: str) -> RelatedRecord:
     if not isinstance(value, dict):
-        raise SeedError(f"{where}: expected a mapping of fields, got a {read.kind(value)}")
-    web_url = read.url(value, "webUrl", where=where) or read.url(value, "originalUrl", where=where)
-    extra = read.unknown(value, RELATED_KEYS, depth=3)
+        raise SeedError(f"{where}: expected a mapping of fields, got a {kind(value)}")
+    web_url = read_url(value, "webUrl", where=where) or read_url(value, "originalUrl", where=where)
+    extra = read_unknown(value, RELATED_KEYS, depth=3)
     if isinstance(value.get("provider"), dict):
-        provider_extra = read.unknown(value["provider"], PROVIDER_KEYS, depth=4)
+        provider_extra = read_unknown(value["provider"], PROVIDER_KEYS, depth=4)
         if provider_extra:
             extra["provider"] = provider_extra
     return RelatedRecord(
-        title=read.text(value, "title", where=where, max_length=MAX_TITLE_LENGTH),
-        excerpt=read.text(value, "excerpt", where=where),
+        title=read_text(value, "title", where=where, max_length=MAX_TITLE_LENGTH),
+        excerpt=read_text(value, "excerpt", where=where),
         url=normalise_url(web_url) if web_url else "",
         web_url=web_url,
-        amp_url=read.url(value, "ampWebUrl", where=where),
-        cdn_amp_url=read.url(value, "cdnAmpWebUrl", where=where),
-        published_at=read.date_time(value, "publishedDateTime", where=where),
-        type=read.text(value, "type", where=where, max_length=MAX_SHORT_LENGTH).lower(),
-        quality=read.integer(value, "quality", where=where),
+        amp_url=read_url(value, "ampWebUrl", where=where),
+        cdn_amp_url=read_url(value, "cdnAmpWebUrl", where=where),
+        published_at=read_date_time(value, "publishedDateTime", where=where),
+        type=read_text(value, "type", where=where, max_length=MAX_SHORT_LENGTH).lower(),
+        quality=read_integer(value, "quality", where=where),
         provider=_provider(value.get("provider"), f"{where}.provider", web_url),
         extra=extra,
     )
@@ -328,7 +337,5 @@ def _secured(data: dict[str, Any]) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise SeedError(
-            f"secured: expected the sealed text 'ciphertext;iv', got a {read.kind(value)}"
-        )
+        raise SeedError(f"secured: expected the sealed text 'ciphertext;iv', got a {kind(value)}")
     return value

@@ -179,9 +179,3 @@ def feed_routes(route: str, name: str, feed: type[Feed]) -> list[URLPattern]:
         path(f"{route}{kind}/", feed_variant(feed, kind)(), name=f"{name}-{kind}")
         for kind in FORMATS
     ]
-
-
-LatestAtomFeed = feed_variant(LatestFeed, "atom")
-TopicAtomFeed = feed_variant(TopicFeed, "atom")
-CategoryAtomFeed = feed_variant(CategoryFeed, "atom")
-ProviderAtomFeed = feed_variant(ProviderFeed, "atom")

@@ -18,13 +18,14 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from articles.images.models import StoredImage
+from articles.images.renditions import Manifest
 from articles.images.storage import media_url
 from articles.models import Category, Provider, Topic
 
 from . import queries
 
 # A list item's excerpt is cut to this many words.
-SUMMARY_WORDS = 45
+TEASER_WORDS = 45
 # The topics a list item (and a feed entry) shows, and a story page: a list shows a few, never
 # all (the importer keeps at most articles.ingest.seedfile.MAX_TOPICS a story).
 LIST_TOPICS = 4
@@ -69,7 +70,7 @@ class StoryItem:
     updated_at: dt.datetime | None  # the source's update date, only when after publication
     page_url: str
     date: When
-    summary: str  # the excerpt's first SUMMARY_WORDS words, marked when cut (see :func:`whole`)
+    teaser: str  # a list's short text: the summary's first TEASER_WORDS words, marked when cut
     provider_link: TermLink | None
     category_link: TermLink | None
     topic_links: list[TermLink]  # by name
@@ -166,7 +167,7 @@ def _item_fields(
         "updated_at": updated(row.published_at, row.source_updated_at),
         "page_url": _reverse(prefix, "articles:detail", (row.pk, row.slug)),
         "date": _when(row.published_at, zone),
-        "summary": _summary(row.shown_excerpt),
+        "teaser": _teaser(row.shown_excerpt),
         "provider_link": _link(prefix, Provider.route, row.provider__name, row.provider__domain),
         "category_link": _link(prefix, Category.route, row.category__name, row.category__slug),
         "topic_links": topics,
@@ -245,28 +246,28 @@ _SENTENCE_ENDS = frozenset(".!?…。！？؟।")
 _SEPARATORS = " \t\n,;:-–—、，；："
 
 
-def _summary(text: str) -> str:
+def _teaser(text: str) -> str:
     words = text.split()
-    if len(words) <= SUMMARY_WORDS:
+    if len(words) <= TEASER_WORDS:
         return whole(text)
-    return " ".join(words[:SUMMARY_WORDS]) + " …"
+    return " ".join(words[:TEASER_WORDS]) + " …"
 
 
 def _lead_image(story: Any) -> LeadImage | None:
-    made = story.lead_renditions
-    if not made or not made.get("webp"):
+    made = Manifest.of(story.lead_renditions)
+    if made is None or made.jpeg is None or made.card is None:
         return None
-    width, height, _ = made["webp"][-1]
+    widest = made.webp[-1]
     source = story.lead_origin != StoredImage.Origin.UPLOAD  # an editor's is not the source's
     return LeadImage(
-        src=media_url(made["jpeg"][2]),
-        srcset=", ".join(f"{media_url(name)} {w}w" for w, _, name in made["webp"]),
-        width=width,
-        height=height,
+        src=media_url(made.jpeg.name),
+        srcset=", ".join(f"{media_url(r.name)} {r.width}w" for r in made.webp),
+        width=widest.width,
+        height=widest.height,
         title=(source and story.lead_title) or "",
         attribution=(source and story.lead_attribution) or "",
-        card=media_url(made["card"][2]),
-        src_bytes=made.get("jpeg_bytes", 0),
+        card=media_url(made.card.name),
+        src_bytes=made.jpeg_bytes,
     )
 
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import ast
 import importlib
+import warnings
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("articles", "pagecache", "newsroom")
-MAX_LINES = 350
+# A module over NOTE_LINES is worth a look (a warning in the test run); over MAX_LINES it fails.
+NOTE_LINES = 350
+MAX_LINES = 500
 
 # Which rooms each room may import (besides itself).
 ALLOWED = {
@@ -179,6 +182,8 @@ def test_library_internals_were_checked_against_these_versions(module, pin, libr
 def test_no_module_outgrows_a_reader(module):
     lines = modules()[module].read_text().count("\n")
     assert lines <= MAX_LINES, f"{module} has {lines} lines"
+    if lines > NOTE_LINES:
+        warnings.warn(f"{module} has {lines} lines: does it still do one thing?", stacklevel=1)
 
 
 def test_every_package_says_what_it_owns_and_what_it_may_import():

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Provider, RelatedLink
-from articles.reader.presenters import SUMMARY_WORDS, whole
+from articles.reader.presenters import TEASER_WORDS, whole
 from tests.helpers.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -125,10 +125,10 @@ def test_list_and_story_page_mark_an_excerpt_cut_off_by_its_source(client):
 
 
 def test_a_long_excerpt_is_cut_to_its_summary_with_one_ellipsis(client):
-    words = " ".join(f"w{n}" for n in range(SUMMARY_WORDS + 5))
+    words = " ".join(f"w{n}" for n in range(TEASER_WORDS + 5))
     story("Long", excerpt=words)
     home = html_of(client, "/")
-    summary = " ".join(f"w{n}" for n in range(SUMMARY_WORDS)) + " …"
+    summary = " ".join(f"w{n}" for n in range(TEASER_WORDS)) + " …"
     assert f'<p class="story__excerpt">{summary}</p>' in home
 
 
