@@ -66,7 +66,9 @@ def parse_many(raws: list[bytes], max_bytes: int, vendor: str) -> list[StoryRows
 def parse_packed(raws: list[bytes], max_bytes: int, vendor: str) -> bytes | list[StoryRows | str]:
     """:func:`parse_many` in a worker process, its results packed with ``marshal``: rows are
     plain tuples, text and numbers, which marshal writes and reads back in about half the
-    time that pickle (the executor's own transport) takes. For a database whose dates
+    time that pickle (the executor's own transport) takes. It pays: with pickle, the first
+    import of 10,000 files took 0.99x parse-only against 0.89x in the same run (2026-12-07,
+    ``bench/import_bench.py --against``). For a database whose dates
     travel as datetimes (``bulk.time_encoder``: neither SQLite nor PostgreSQL), which
     marshal cannot write, the results go as they are, by pickle."""
     parsed = parse_many(raws, max_bytes, vendor)
@@ -120,12 +122,15 @@ class Parsers:
         self.excepthook = threading.excepthook
         self.switch_interval = sys.getswitchinterval()
         if self.cores > 1:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            # Started clean, not forked: a worker inherits none of this process's database
+            # connections (ingest/workers.py).
+            methods = multiprocessing.get_all_start_methods()
+            method = "forkserver" if "forkserver" in methods else "spawn"
             self.pool = ProcessPoolExecutor(
                 self.cores - 1,
                 mp_context=multiprocessing.get_context(method),
                 initializer=start_worker,
-                initargs=(os.getpid(), method == "spawn"),
+                initargs=(os.getpid(),),
             )
             # The executor's threads in this process hand each task to a worker and take
             # each result back. They need the GIL to do it, which this process holds while it

@@ -1,6 +1,9 @@
-"""The start of a parser process (:mod:`.parsers`): what it must let go of and when it must
-end. Kept apart from the parsers, which import the models: a spawned process runs this
-before Django is set up.
+"""The start of a parser process (:mod:`.parsers`): Django set up, and an end with the
+command that started it. Kept apart from the parsers, which import the models: the process
+runs this before Django is set up.
+
+Parser processes start clean (``forkserver``, else ``spawn``), as the image fetcher's do: they
+inherit no database connection, so there is nothing of the parent's to let go of.
 """
 
 from __future__ import annotations
@@ -11,66 +14,47 @@ import signal
 import sys
 import threading
 import time
-from typing import Any
 
 import django
-from django.db import connections
+from django.apps import apps
 
-# Connections a forked worker inherited: kept referenced so that they are never closed there.
-_INHERITED: list[Any] = []
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+CHECK_EVERY = 0.5  # seconds between two looks for the command's process
 
 
-def start_worker(parent: int, spawned: bool) -> None:
-    """A parser process's first step: let go of the parent's database connections and die
-    with the parent, however the parent dies (``kill -9`` included)."""
-    if spawned:  # a spawned process starts empty: Django first
-        django.setup()
+def start_worker(parent: int) -> None:
+    """A parser process's first step: die with the parent, however the parent dies
+    (``kill -9`` included), and set Django up (the process starts empty)."""
     _die_with(parent)
-    _forget_inherited_connections()
+    if not apps.ready:
+        django.setup()
 
 
 def _die_with(parent: int) -> None:
-    """An orphaned parser would hold its copy of the parent's database socket (PostgreSQL
-    keeps the batch's transaction open and its rows locked) and wait forever for work."""
+    """An orphaned parser would wait forever for work: it watches the command's process and
+    ends when it is gone. (Its own parent is the forkserver, which lives while any parser
+    does; where the kernel can be asked, a parser also dies with that parent.)"""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
-            armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
-            armed = False
-        if armed:
-            if os.getppid() != parent:  # the parent died before the signal was armed
-                os.kill(os.getpid(), signal.SIGKILL)
-            return
+            pass
+    if not _alive(parent):  # the command ended before this process started
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
 def _watch_parent(parent: int) -> None:
-    """Where the kernel cannot be asked to: an orphan gets a new parent process id."""
-    while os.getppid() == parent:
-        time.sleep(1)
+    """The command's process, looked for every CHECK_EVERY seconds."""
+    while _alive(parent):
+        time.sleep(CHECK_EVERY)
     os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))  # no SIGKILL on Windows
 
 
-def _forget_inherited_connections() -> None:
-    """Make Django forget the connections a forked worker inherited, without a word to the
-    server: closing them the usual way would end the parent's session. The worker's copy of
-    each socket is replaced by /dev/null (a late goodbye from the driver goes nowhere), so
-    only the parent's copy holds the session and it ends when the parent does."""
-    for conn in connections.all(initialized_only=True):
-        raw = conn.connection
-        if raw is None:
-            continue
-        fileno = getattr(raw, "fileno", None)  # psycopg: the socket; SQLite has no socket
-        if conn.vendor != "sqlite" and fileno is not None:
-            null = os.open(os.devnull, os.O_RDWR)
-            try:
-                os.dup2(null, fileno())
-            finally:
-                os.close(null)
-        _INHERITED.append(raw)
-        conn.connection = None
-        conn.in_atomic_block = False
-        conn.savepoint_ids = []
-        conn.needs_rollback = False
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # gone, or its id now another user's
+        return False
+    return True

@@ -78,7 +78,7 @@ def test_the_importer_parses_what_no_worker_has_started(tmp_path):
 
 
 @pytest.mark.slow
-def test_parser_processes_start_where_fork_is_missing(tmp_path, monkeypatch):
+def test_parser_processes_start_where_forkserver_is_missing(tmp_path, monkeypatch):
     import multiprocessing
 
     from articles.ingest.files import SeedFile
@@ -205,13 +205,16 @@ def test_a_large_import_reads_sqlite_without_the_memory_map_and_puts_it_back(tmp
     assert during == [0]
 
 
-_PARENT = os.getpid()
-
-
 def _dies_in_a_worker(raws, max_bytes, vendor):
-    if os.getpid() != _PARENT:
+    """A parser process's task that ends its process (it runs from this module, imported
+    afresh there: parser processes start clean)."""
+    import multiprocessing
+
+    from articles.ingest.parsers import parse_packed
+
+    if multiprocessing.parent_process() is not None:
         os._exit(3)  # as the kernel's out-of-memory killer would end it
-    return parse_many(raws, max_bytes, vendor)
+    return parse_packed(raws, max_bytes, vendor)
 
 
 def test_a_parser_process_that_dies_stops_the_import_with_one_line(tmp_path, monkeypatch):
@@ -219,7 +222,7 @@ def test_a_parser_process_that_dies_stops_the_import_with_one_line(tmp_path, mon
 
     import articles.ingest.parsers as parsers_module
 
-    monkeypatch.setattr(parsers_module, "parse_many", _dies_in_a_worker)
+    monkeypatch.setattr(parsers_module, "parse_packed", _dies_in_a_worker)
     thread_errors = []  # the executor's own thread says nothing more
     monkeypatch.setattr(threading, "excepthook", thread_errors.append)
     list(generate_corpus(tmp_path / "c", 400))
@@ -237,7 +240,7 @@ def test_a_dead_parser_leaves_no_trace_of_the_tasks_taken_back(tmp_path, monkeyp
     import articles.ingest.parsers as parsers_module
     from articles.ingest.files import SeedFile
 
-    monkeypatch.setattr(parsers_module, "parse_many", _dies_in_a_worker)
+    monkeypatch.setattr(parsers_module, "parse_packed", _dies_in_a_worker)
     thread_errors = []
     monkeypatch.setattr(threading, "excepthook", thread_errors.append)
     paths = sorted(generate_corpus(tmp_path / "c", 300))
