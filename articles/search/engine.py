@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from types import ModuleType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -24,9 +24,6 @@ from django.utils.safestring import SafeString, mark_safe
 from . import postgresql, sqlite
 from .dialect import START, STOP, TABLE
 from .query import SearchQuery
-
-if TYPE_CHECKING:
-    from articles.models import Article
 
 _MARKED = re.compile(f"{START}([^{START}{STOP}]*){STOP}")
 # Newest first, by the story's date: the stories' index of published stories by date reads
@@ -47,7 +44,7 @@ class Found(NamedTuple):
 
 def find(
     query: SearchQuery,
-    stories: QuerySet[Article],
+    stories: QuerySet,
     *,
     limit: int,
     offset: int = 0,
@@ -64,7 +61,7 @@ def find(
 
 def _find(
     query: SearchQuery,
-    stories: QuerySet[Article],
+    stories: QuerySet,
     limit: int,
     offset: int,
     newest_first: bool,
@@ -83,20 +80,20 @@ def _find(
 
 
 def _matches(
-    engine: ModuleType, stories: QuerySet[Article], where: list[str], params: list[str]
-) -> QuerySet[Article]:
+    engine: ModuleType, stories: QuerySet, where: list[str], params: list[str]
+) -> QuerySet:
     """``stories`` joined to the rows of the index that meet the conditions ``where``."""
     return stories.order_by().extra(tables=[TABLE], where=[engine.JOIN, *where], params=params)  # noqa: S610
 
 
-def _page(stories: QuerySet[Article], offset: int, limit: int) -> list[int]:
+def _page(stories: QuerySet, offset: int, limit: int) -> list[int]:
     return list(stories.values_list("pk", flat=True)[offset : offset + limit])
 
 
 def _tiered(
     engine: ModuleType,
     tiers: list[tuple[list[str], list[str]]],
-    stories: QuerySet[Article],
+    stories: QuerySet,
     offset: int,
     limit: int,
 ) -> list[int]:
@@ -118,7 +115,7 @@ def _tiered(
     return ids
 
 
-def matching(stories: QuerySet[Article], query: SearchQuery, *also: QuerySet[Article]) -> QuerySet:
+def matching(stories: QuerySet, query: SearchQuery, *also: QuerySet) -> QuerySet:
     """``stories`` narrowed to those that match (in their own order): the admin's search.
     Stories of the querysets ``also`` are kept too, in one subquery with the matches (a
     union, so that each part reads its own index)."""
