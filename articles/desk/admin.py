@@ -25,7 +25,7 @@ from . import (
     columns,
     terms,  # noqa: F401  (registers the providers', topics', categories' admins)
 )
-from .counting import EstimatedCountPaginator
+from .counting import EstimatedCountPaginator, counted_matches
 from .edits import ShownValuesForm
 from .filters import AutocompleteFilter, DistinctValuesFilter, LargeGroupFilter
 from .inlines import ArticleImageInline, RelatedLinkInline
@@ -56,13 +56,6 @@ SOURCE_HELP = (
 class ArticleChangeList(StrictChangeList):
     """The article list joins each row's stored image (list_select_related), skips big
     columns, and takes only its own filters' parameters (:mod:`.lookups`)."""
-
-    def get_results(self, request: HttpRequest) -> None:
-        super().get_results(request)
-        if (self.show_all and self.can_show_all) or not self.multi_page:
-            # One page: Django lists its own queryset; the paginator's may be narrowed to
-            # the ids a search found (EstimatedCountPaginator.count_limit).
-            self.result_list = self.paginator.object_list.all()
 
     def get_queryset(self, request, exclude_parameters=None):
         return super().get_queryset(request, exclude_parameters).defer(*LIST_DEFERRED)
@@ -226,11 +219,17 @@ class ArticleAdmin(LeadImageAdmin, ScheduleAdmin):
         return ArticleChangeList
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        return search_articles(queryset, search_term), False
+        """The matches, counted so far (a common word matches most stories); the count goes
+        to the list's paginator with the request."""
+        if not search_term.strip():
+            return queryset, False
+        request.searched = counted_matches(
+            search_articles(queryset, search_term), SEARCH_COUNT_LIMIT
+        )
+        return request.searched.stories, False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        # A common word matches most stories: a search counts only so far.
-        limit = SEARCH_COUNT_LIMIT if request.GET.get("q") else None
+        searched = getattr(request, "searched", None)
         return self.paginator(
-            queryset, per_page, orphans, allow_empty_first_page, count_limit=limit
+            queryset, per_page, orphans, allow_empty_first_page, searched=searched
         )
