@@ -2,7 +2,7 @@
 against a Django hello-world view served by the same gunicorn in the same run.
 
     .venv/bin/python bench/reader_bench.py [--articles 100000] [--rounds 3] [--duration 10]
-                                           [--connections 16]
+                                           [--connections 16] [--against DIR]
 
 The first run generates the corpus and imports it into bench/out/reader/db.sqlite3 (a few
 minutes); later runs reuse it. gunicorn starts once with the project's gunicorn.conf.py and
@@ -13,6 +13,8 @@ topics. A target's ratio is its throughput over the mean of the two baseline run
 (these machines are shared: a neighbour's burst of load then skews one pair, not a round); the
 table shows medians over the rounds. Each run also reads the CPU time gunicorn's processes
 used, per request: a figure the neighbours' load moves much less than throughput.
+With ``--against DIR`` a second gunicorn serves another checkout's code on the same database,
+and each round measures the two by turns: a before/after pair from the same run.
 Target (issue #3): home, topic and article pages each >= 0.15x hello-world.
 """
 
@@ -53,12 +55,13 @@ print(json.dumps({
 """
 
 
-def environment() -> dict[str, str]:
+def environment(root: Path = ROOT) -> dict[str, str]:
+    """The benchmark's environment for the code in ``root`` (this checkout, or --against)."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=f"sqlite:///{OUT / 'db.sqlite3'}",
         DJANGO_SETTINGS_MODULE="reader_settings",
-        PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}",
+        PYTHONPATH=f"{root / 'bench'}:{root}",
         DJANGO_DEBUG="false",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         # No worker replacement mid-run: hello world's volume would trigger it, and the cold
@@ -93,12 +96,12 @@ def sample_urls(env: dict[str, str]) -> dict:
     return json.loads(done.stdout)
 
 
-def serve(env: dict[str, str], port: int) -> subprocess.Popen:
-    log = (OUT / "gunicorn.log").open("w")
+def serve(env: dict[str, str], port: int, root: Path = ROOT) -> subprocess.Popen:
+    log = (OUT / f"gunicorn-{port}.log").open("w")
     server = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "-c", "gunicorn.conf.py", "newsroom.wsgi"],
         env={**env, "PORT": str(port)},
-        cwd=ROOT,
+        cwd=root,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -110,7 +113,7 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit(f"gunicorn did not start; see {OUT / 'gunicorn.log'}")
+    raise SystemExit(f"gunicorn did not start; see {OUT / f'gunicorn-{port}.log'}")
 
 
 def rotating_script(name: str, paths: list[str]) -> Path:
@@ -162,69 +165,89 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per target")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument(
+        "--against", type=Path, help="another checkout's code, served beside, in the same rounds"
+    )
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
     env = environment()
     ensure_database(args.articles, env)
     urls = sample_urls(env)
-    baseline = ("hello world", "/hello/")
     targets: dict[str, str | Path] = {
         "home": "/",
         "home, page 500": urls["deep"],
         "topic": rotating_script("topics", urls["topics"]),
         "article": rotating_script("articles", urls["articles"]),
     }
-    base = f"http://127.0.0.1:{args.port}"
-    server = serve(env, args.port)
-    names = [baseline[0], *targets]
-    results: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in names}
-
-    def measure(target: str | Path) -> tuple[float, float, float]:
-        """req/s, p99 ms, and the server's CPU milliseconds per request."""
-        cpu = server_cpu_seconds(server.pid)
-        rps, p99 = wrk(base, target, args.duration, args.connections)
-        used = server_cpu_seconds(server.pid) - cpu
-        return rps, p99, used * 1000 / (rps * args.duration)
-
+    codes = [("this code", ROOT)] + ([(str(args.against), args.against)] if args.against else [])
+    servers = [
+        Server(name, serve(environment(root), args.port + n, root), args.port + n)
+        for n, (name, root) in enumerate(codes)
+    ]
     try:
-        for target in (baseline[1], *targets.values()):  # warm every worker up
-            wrk(base, target, 2, args.connections)
+        for server in servers:
+            for target in ("/hello/", *targets.values()):  # warm every worker up
+                wrk(server.base, target, 2, args.connections)
         for round_no in range(1, args.rounds + 1):
-            # Hello world runs before and after each target; the target is compared with the
-            # mean of the two, so a neighbour's burst of load skews one pair, not the round.
-            before = measure(baseline[1])
-            results[baseline[0]].append((*before, 1.0))
-            for name, target in targets.items():
-                rps, p99, cpu = measure(target)
-                after = measure(baseline[1])
-                hello = (before[0] + after[0]) / 2
-                results[name].append((rps, p99, cpu, rps / hello))
-                print(
-                    f"round {round_no}: {name:15} {rps:8.0f} req/s  p99 {p99:7.1f} ms  "
-                    f"{cpu:5.2f} CPU ms/req  hello {before[0]:.0f}/{after[0]:.0f} req/s "
-                    f"({before[2]:.2f}/{after[2]:.2f} CPU ms/req)",
-                    flush=True,
-                )
-                before = after
+            for server in servers:  # the codes by turns, each round, on the same machine
+                server.round(round_no, targets, args.duration, args.connections)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for server in servers:
+            os.killpg(server.process.pid, signal.SIGTERM)
+            server.process.wait(timeout=30)
+    for server in servers:
+        server.report(args, targets)
 
-    print(f"\n{args.articles:,} stories, {args.rounds} rounds of {args.duration}s per target, "
-          f"{args.connections} connections; medians:")  # fmt: skip
-    print(f"{'target':15} {'req/s':>8} {'p99 ms':>8} {'CPU ms':>7} {'ratio':>7}")
-    summary = {}
-    hello_cpu = statistics.median(row[2] for row in results[baseline[0]])
-    for name, rows in results.items():
-        rps, p99, cpu, ratio = (statistics.median(column) for column in zip(*rows, strict=True))
-        summary[name] = {"rps": rps, "p99_ms": p99, "cpu_ms_per_request": cpu, "ratio": ratio}
-        verdict = "" if name == baseline[0] else ("  ok" if ratio >= TARGET else "  BELOW TARGET")
-        print(f"{name:15} {rps:8.0f} {p99:8.1f} {cpu:7.2f} {ratio:6.2f}x{verdict}")
-    print(f"(server CPU per request against hello world's {hello_cpu:.2f} ms: "
-          + ", ".join(f"{n} {summary[n]['cpu_ms_per_request'] / hello_cpu:.1f}x" for n in targets)
-          + ")")  # fmt: skip
-    (OUT / "results.json").write_text(json.dumps(summary, indent=2))
+
+class Server:
+    """One gunicorn and its figures: each target against the hello-world runs around it."""
+
+    def __init__(self, name: str, process: subprocess.Popen, port: int) -> None:
+        self.name, self.process, self.base = name, process, f"http://127.0.0.1:{port}"
+        self.results: dict[str, list[tuple[float, float, float, float]]] = {"hello world": []}
+
+    def measure(self, target: str | Path, duration: int, connections: int):
+        """req/s, p99 ms, and the server's CPU milliseconds per request."""
+        cpu = server_cpu_seconds(self.process.pid)
+        rps, p99 = wrk(self.base, target, duration, connections)
+        used = server_cpu_seconds(self.process.pid) - cpu
+        return rps, p99, used * 1000 / (rps * duration)
+
+    def round(self, number: int, targets: dict, duration: int, connections: int) -> None:
+        # Hello world runs before and after each target; the target is compared with the
+        # mean of the two, so a neighbour's burst of load skews one pair, not the round.
+        before = self.measure("/hello/", duration, connections)
+        self.results["hello world"].append((*before, 1.0))
+        for name, target in targets.items():
+            rps, p99, cpu = self.measure(target, duration, connections)
+            after = self.measure("/hello/", duration, connections)
+            hello = (before[0] + after[0]) / 2
+            self.results.setdefault(name, []).append((rps, p99, cpu, rps / hello))
+            print(
+                f"round {number}, {self.name}: {name:15} {rps:8.0f} req/s  p99 {p99:7.1f} ms  "
+                f"{cpu:5.2f} CPU ms/req  hello {before[0]:.0f}/{after[0]:.0f} req/s",
+                flush=True,
+            )
+            before = after
+
+    def report(self, args: argparse.Namespace, targets: dict) -> None:
+        print(f"\n{self.name}: {args.articles:,} stories, {args.rounds} rounds of "
+              f"{args.duration}s per target, {args.connections} connections; medians:")  # fmt: skip
+        print(f"{'target':15} {'req/s':>8} {'p99 ms':>8} {'CPU ms':>7} {'ratio':>7}")
+        summary = {}
+        for name, rows in self.results.items():
+            rps, p99, cpu, ratio = (statistics.median(c) for c in zip(*rows, strict=True))
+            summary[name] = {"rps": rps, "p99_ms": p99, "cpu_ms_per_request": cpu, "ratio": ratio}
+            verdict = "" if name == "hello world" else ("  ok" if ratio >= TARGET else "  BELOW")
+            print(f"{name:15} {rps:8.0f} {p99:8.1f} {cpu:7.2f} {ratio:6.2f}x{verdict}")
+        hello_cpu = summary["hello world"]["cpu_ms_per_request"]
+        each = (f"{n} {summary[n]['cpu_ms_per_request'] / hello_cpu:.1f}x" for n in targets)
+        print(
+            f"(server CPU per request against hello world's {hello_cpu:.2f} ms: {', '.join(each)})"
+        )
+        if self.name == "this code":
+            (OUT / "results.json").write_text(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":
