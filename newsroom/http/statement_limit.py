@@ -34,9 +34,10 @@ from psycopg.pq import TransactionStatus
 
 logger = logging.getLogger(__name__)
 
-# SQLite calls the progress handler every this many virtual-machine instructions (a few
-# microseconds of work), so a statement overruns its limit by no more than that.
-SQLITE_STEPS = 4000
+# SQLite calls the progress handler every this many virtual-machine instructions (a fraction
+# of a millisecond of work), so a statement overruns its limit by no more than that, and a
+# page's few queries call it a handful of times.
+SQLITE_STEPS = 50_000
 # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (query_canceled).
 QUERY_CANCELED = "57014"
 TOO_LONG = "This page took too long to prepare. Please try again in a moment.\n"
