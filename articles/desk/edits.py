@@ -41,9 +41,14 @@ class ShownValuesForm(forms.ModelForm):
         for name, field in self.fields.items():
             if name not in own or isinstance(field, forms.FileField):
                 continue  # an action of the form (an upload, a box to tick), not a value
-            initial_name = self.add_initial_prefix(name)
-            if not self.is_bound or any(key.startswith(initial_name) for key in self.data):
+            if not self.is_bound or self._shown_value_posted(name):
                 field.show_hidden_initial = True
+
+    def _shown_value_posted(self, name: str) -> bool:
+        """Whether the form came back with the value its editor was shown (a split widget,
+        such as a date and a time, sends it in parts: ``_0``, ``_1``)."""
+        initial_name = self.add_initial_prefix(name)
+        return initial_name in self.data or f"{initial_name}_0" in self.data
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
